@@ -1,0 +1,157 @@
+"""Campaign files: everything specific to one collection campaign (deadline, routes,
+required pieces and their validity conditions, cross-piece checks, addresses, schedule,
+the words that identify each kind of piece). The code reads these; it never names a
+campaign itself.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import tomllib
+from pathlib import Path
+from typing import Any, Literal
+from zoneinfo import ZoneInfo
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+Channel = Literal["registered_mail", "email"]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Condition(_Strict):
+    """A piece is valid only when every condition holds on its extracted fields.
+
+    ``is``: ``true`` (the field is exactly true), ``present`` (not null/empty),
+    ``positive`` (an integer > 0). When it fails, ``flag`` is raised on the dossier."""
+
+    field: str
+    is_: Literal["true", "present", "positive"] = Field(alias="is")
+    flag: str
+
+
+class PieceSpec(_Strict):
+    label: str  # French, as staff and reminder letters name it
+    short: str  # French, a column header
+    requires: list[Condition] = []
+    keywords: list[str] = []  # words that identify this kind of piece on a page
+
+
+class RouteSpec(_Strict):
+    label: str
+    required: list[str]
+    channels: list[Channel]
+    address: str
+    roster_flag: str | None = None  # roster boolean column selecting this route
+
+
+class CheckSpec(_Strict):
+    """Cross-piece checks. ``date_order``: ``before`` <= ``after`` (``piece.field``).
+    ``same_name``: the named field agrees across pieces and with the roster name.
+    ``siren_matches``: the SIREN inside an act id (``piece.field``) is the collectivity's."""
+
+    kind: Literal["date_order", "same_name", "siren_matches"]
+    flag: str
+    before: str | None = None
+    after: str | None = None
+    field: str | None = None
+
+
+class Address(_Strict):
+    label: str
+    lines: list[str] = []
+    email: str | None = None
+
+
+class Schedule(_Strict):
+    cron: str
+    timezone: str | None = None
+
+
+class CampaignInfo(_Strict):
+    id: str
+    title: str
+    organizer: str
+    timezone: str
+    deadline: dt.date  # last day of reception, inclusive, in ``timezone``
+    deadline_label: str
+    opens: dt.date | None = None  # pieces received before this day do not count
+    default_route: str
+
+
+class Campaign(_Strict):
+    campaign: CampaignInfo
+    schedule: Schedule
+    addresses: dict[str, Address]
+    pieces: dict[str, PieceSpec]
+    routes: dict[str, RouteSpec]
+    checks: list[CheckSpec] = []
+    signatory_block: dict[str, str] = {}
+    flag_messages: dict[str, str] = {}  # overrides of the French flag messages
+    source_path: Path | None = None
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Campaign:
+        ZoneInfo(self.campaign.timezone)  # raises on an unknown zone
+        if self.campaign.default_route not in self.routes:
+            raise ValueError(f"default_route {self.campaign.default_route!r} is not a route")
+        for name, route in self.routes.items():
+            unknown = [p for p in route.required if p not in self.pieces]
+            if unknown:
+                raise ValueError(f"route {name!r} requires unknown pieces {unknown}")
+            if route.address not in self.addresses:
+                raise ValueError(f"route {name!r} uses unknown address {route.address!r}")
+        for check in self.checks:
+            for ref in (check.before, check.after):
+                if ref is not None and ref.split(".", 1)[0] not in self.pieces:
+                    raise ValueError(f"check {check.kind!r} names unknown piece in {ref!r}")
+        return self
+
+    @property
+    def id(self) -> str:
+        return self.campaign.id
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.campaign.timezone)
+
+    @property
+    def deadline(self) -> dt.date:
+        return self.campaign.deadline
+
+    @property
+    def schedule_timezone(self) -> str:
+        return self.schedule.timezone or self.campaign.timezone
+
+    def local_date(self, moment: dt.datetime) -> dt.date:
+        """The calendar day of an aware datetime in the campaign's timezone."""
+        if moment.tzinfo is None:
+            raise ValueError("naive datetime: receipt times must be timezone-aware")
+        return moment.astimezone(self.tz).date()
+
+    def route(self, name: str) -> RouteSpec:
+        return self.routes[name]
+
+    def piece_label(self, doc_type: str) -> str:
+        spec = self.pieces.get(doc_type)
+        return spec.label if spec else doc_type
+
+
+class CampaignError(ValueError):
+    """A campaign file that cannot be used; the message says where and why."""
+
+
+def load_campaign(path: str | Path) -> Campaign:
+    path = Path(path)
+    try:
+        data: dict[str, Any] = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise CampaignError(f"campaign file not found: {path}") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise CampaignError(f"{path}: invalid TOML: {exc}") from exc
+    try:
+        return Campaign.model_validate({**data, "source_path": path})
+    except ValueError as exc:
+        raise CampaignError(f"{path}: {exc}") from exc
