@@ -1,0 +1,67 @@
+"""Terminal conventions of the ``intake`` command: machine-readable output (``--json``)
+on stdout alone; logs, progress bars and human tables on stderr unless they are the
+command's answer."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from rich.console import Console
+from rich.logging import RichHandler
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+)
+
+err = Console(stderr=True)
+out = Console()
+
+
+def setup_logging(verbose: bool = False) -> None:
+    level = logging.DEBUG if verbose else logging.INFO
+    handler = RichHandler(console=err, show_path=False, rich_tracebacks=False)
+    logging.basicConfig(level=level, handlers=[handler], format="%(message)s", force=True)
+    # Libraries are chatty at INFO; keep their warnings only.
+    for noisy in ("alembic", "httpx", "prefect", "pdfminer", "PIL"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
+def _default(value: Any) -> Any:
+    if isinstance(value, dt.datetime):
+        return value.isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    raise TypeError(f"not JSON serialisable: {type(value).__name__}")
+
+
+def emit_json(data: Any) -> None:
+    """Write one JSON document to stdout, nothing else."""
+    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2, default=_default))
+    sys.stdout.write("\n")
+    sys.stdout.flush()
+
+
+@contextmanager
+def progress(description: str, total: int | None) -> Iterator[Progress]:
+    """A progress bar on stderr; hidden when stderr is not a terminal."""
+    bar = Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err,
+        transient=False,
+        disable=not err.is_terminal,
+    )
+    with bar:
+        bar.add_task(description, total=total)
+        yield bar
