@@ -10,9 +10,9 @@ import datetime as dt
 import tomllib
 from pathlib import Path
 from typing import Any, Literal
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 Channel = Literal["registered_mail", "email"]
 
@@ -94,7 +94,12 @@ class Campaign(_Strict):
 
     @model_validator(mode="after")
     def _consistent(self) -> Campaign:
-        ZoneInfo(self.campaign.timezone)  # raises on an unknown zone
+        _check_timezone(self.campaign.timezone, "campaign.timezone")
+        if self.schedule.timezone is not None:
+            _check_timezone(self.schedule.timezone, "schedule.timezone")
+        opens, deadline = self.campaign.opens, self.campaign.deadline
+        if opens is not None and opens > deadline:
+            raise ValueError(f"campaign.opens {opens} is after the deadline {deadline}")
         if self.campaign.default_route not in self.routes:
             raise ValueError(f"default_route {self.campaign.default_route!r} is not a route")
         for name, route in self.routes.items():
@@ -104,8 +109,14 @@ class Campaign(_Strict):
             if route.address not in self.addresses:
                 raise ValueError(f"route {name!r} uses unknown address {route.address!r}")
         for check in self.checks:
-            for ref in (check.before, check.after):
-                if ref is not None and ref.split(".", 1)[0] not in self.pieces:
+            needed = ("before", "after") if check.kind == "date_order" else ("field",)
+            for attr in needed:
+                ref = getattr(check, attr)
+                if not ref:
+                    raise ValueError(f"check {check.kind!r} needs {attr!r}")
+                if check.kind == "date_order" and "." not in ref:
+                    raise ValueError(f"check {check.kind!r}: {attr} {ref!r} is not 'piece.field'")
+                if "." in ref and ref.split(".", 1)[0] not in self.pieces:
                     raise ValueError(f"check {check.kind!r} names unknown piece in {ref!r}")
         return self
 
@@ -139,8 +150,25 @@ class Campaign(_Strict):
         return spec.label if spec else doc_type
 
 
+def _check_timezone(name: str, where: str) -> None:
+    try:
+        ZoneInfo(name)
+    except (ValueError, ZoneInfoNotFoundError):  # the latter is a KeyError
+        raise ValueError(f"{where}: unknown time zone {name!r}") from None
+
+
 class CampaignError(ValueError):
     """A campaign file that cannot be used; the message says where and why."""
+
+
+def _describe(exc: ValidationError) -> str:
+    """One line per problem, 'where: why', without pydantic's echo of the whole input."""
+    lines = []
+    for err in exc.errors(include_url=False, include_input=False):
+        where = ".".join(str(part) for part in err["loc"])
+        msg = err["msg"].removeprefix("Value error, ")
+        lines.append(f"{where}: {msg}" if where else msg)
+    return "; ".join(lines)
 
 
 def load_campaign(path: str | Path) -> Campaign:
@@ -149,9 +177,15 @@ def load_campaign(path: str | Path) -> Campaign:
         data: dict[str, Any] = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError as exc:
         raise CampaignError(f"campaign file not found: {path}") from exc
+    except UnicodeDecodeError as exc:
+        raise CampaignError(f"{path}: not a UTF-8 text file") from exc
+    except OSError as exc:
+        raise CampaignError(f"{path}: cannot read the campaign file: {exc.strerror}") from exc
     except tomllib.TOMLDecodeError as exc:
         raise CampaignError(f"{path}: invalid TOML: {exc}") from exc
     try:
         return Campaign.model_validate({**data, "source_path": path})
+    except ValidationError as exc:
+        raise CampaignError(f"{path}: {_describe(exc)}") from exc
     except ValueError as exc:
         raise CampaignError(f"{path}: {exc}") from exc
