@@ -43,6 +43,8 @@ _NOISE_WORDS = (
 )
 _NOISE = re.compile(rf"^{_NOISE_WORDS}\s+(?P<link>de\s+|du\s+|des\s+|d'\s*)")
 _LINK_TO_ARTICLE = {"du": "le ", "des": "les "}
+# "MAIRIE SAINT-HERBLAIN" on a letterhead: no commune name begins with these words.
+_NOISE_BARE = re.compile(r"^(?:la\s+)?(?:mairie|hotel\s+de\s+ville)\s+")
 
 # Abbreviations written with a slash, before slashes become spaces.
 _SOUS = re.compile(r"\bs\s*/\s*s\b\.?\s*")
@@ -82,10 +84,14 @@ def _strip_noise(text: str) -> str:
     contracted link into the article it hides ("Mairie du Mans" -> "le mans")."""
     while True:
         match = _NOISE.match(text)
-        if match is None:
+        if match is not None:
+            link = match.group("link").strip().rstrip("'")
+            text = _LINK_TO_ARTICLE.get(link, "") + text[match.end() :]
+            continue
+        bare = _NOISE_BARE.match(text)
+        if bare is None:
             return text
-        link = match.group("link").strip().rstrip("'")
-        text = _LINK_TO_ARTICLE.get(link, "") + text[match.end() :]
+        text = text[bare.end() :]
 
 
 @lru_cache(maxsize=65536)

@@ -25,6 +25,8 @@ KEYS = [
     ("Sts Gervais et Protais", "saints gervais et protais"),
     ("Mairie de Saint-Herblain", "saint herblain"),
     ("MAIRIE D'AVRILLE", "avrille"),
+    ("MAIRIE SAINT-HERBLAIN", "saint herblain"),
+    ("Hôtel de ville de Cholet", "cholet"),
     ("Mairie d’Avrillé", "avrille"),
     ("Commune de La Pellerine", "la pellerine"),
     ("Ville de Nantes", "nantes"),
