@@ -14,14 +14,24 @@ from typing import Any
 
 from sqlmodel import Session, SQLModel, col, select
 
+from storage.errors import StorageError
 from storage.models import AuditEntry
 from storage.types import utcnow
 
 MAX_ACTOR = 255
 
 
-class AuditError(ValueError):
+class AuditError(StorageError):
     pass
+
+
+def check_actor(actor: object) -> str:
+    """``actor`` if usable in the log (a non-blank name of at most 255 characters)."""
+    if not isinstance(actor, str) or not actor.strip():
+        raise AuditError("toute modification doit indiquer son auteur")
+    if len(actor) > MAX_ACTOR:
+        raise AuditError(f"nom d'auteur trop long ({MAX_ACTOR} caractères au plus)")
+    return actor.strip()
 
 
 def jsonable(value: Any) -> Any:
@@ -73,15 +83,12 @@ def record(
     comment: str | None = None,
 ) -> AuditEntry:
     """Append one entry to the audit log (in the caller's transaction)."""
-    if not isinstance(actor, str) or not actor.strip():
-        raise AuditError("every change needs an actor (system:<component> or a staff login)")
-    if len(actor) > MAX_ACTOR:
-        raise AuditError(f"actor longer than {MAX_ACTOR} characters")
+    actor = check_actor(actor)
     if not action or not entity:
         raise AuditError("action and entity are required")
     entry = AuditEntry(
         at=utcnow(),
-        actor=actor.strip(),
+        actor=actor,
         action=action,
         entity=entity,
         entity_id=entity_id,

@@ -1,0 +1,1011 @@
+"""Reading and changing the tables. Plain functions taking a ``Session`` and returning
+model objects; every change is written to the audit log in the same transaction.
+
+Functions never commit: the caller's ``storage.db.session()`` block does. Errors the
+staff may see (bad input) are ``StorageError`` with a French message.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select
+
+from extractors.model import COMMON_FIELDS, DOC_TYPES, FIELD_NAMES, FieldResult, FieldValue
+from extractors.model import Document as ExtractedDocument
+from rules.model import DossierFlag, Evaluation, Piece
+from storage import audit
+from storage.errors import AlreadyExistsError, AmbiguousError, NotFoundError, StorageError
+from storage.files import check_sha256
+from storage.models import (
+    CHANNELS,
+    DOSSIER_STATUSES,
+    FLAG_ORIGINS,
+    ITEM_STATUSES,
+    KINDS,
+    ORIGINS,
+    RECEIVED_AT_SOURCES,
+    Collectivity,
+    Document,
+    DossierState,
+    Flag,
+    SourceItem,
+)
+from storage.types import utcnow
+
+__all__ = ["AlreadyExistsError", "AmbiguousError", "NotFoundError", "StorageError"]
+
+
+def _require(value: Any, allowed: Sequence[str], what: str) -> str:
+    if value not in allowed:
+        raise StorageError(f"{what} invalide : {value!r} (attendu : {', '.join(allowed)})")
+    return str(value)
+
+
+def _aware(value: dt.datetime | None, what: str) -> dt.datetime | None:
+    if value is None:
+        return None
+    if not isinstance(value, dt.datetime):
+        raise StorageError(f"{what} : date et heure attendues, reçu {type(value).__name__}")
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise StorageError(f"{what} : date et heure sans fuseau horaire, refusée")
+    return value
+
+
+def _clip(value: str | None, length: int) -> str | None:
+    if value is None:
+        return None
+    return str(value)[:length]
+
+
+def _touch(obj: Any) -> None:
+    obj.updated_at = utcnow()
+
+
+# --------------------------------------------------------------------------------------
+# Collectivities
+
+COLLECTIVITY_FIELDS = (
+    "code",
+    "name",
+    "department",
+    "kind",
+    "siren",
+    "ecollectivites",
+    "email",
+    "population",
+    "extra",
+)
+_SIREN = re.compile(r"\d{9}")
+
+
+def get_collectivity(session: Session, collectivity_id: int) -> Collectivity | None:
+    return session.get(Collectivity, collectivity_id)
+
+
+def get_collectivity_by_code(session: Session, code: str) -> Collectivity | None:
+    return session.exec(select(Collectivity).where(Collectivity.code == code)).first()
+
+
+def get_collectivity_by_siren(session: Session, siren: str) -> Collectivity | None:
+    """The collectivity with this SIREN; ``AmbiguousError`` if the roster has several."""
+    found = session.exec(
+        select(Collectivity).where(Collectivity.siren == siren).order_by(col(Collectivity.id))
+    ).all()
+    if len(found) > 1:
+        codes = ", ".join(c.code for c in found)
+        raise AmbiguousError(f"SIREN {siren} partagé par plusieurs collectivités : {codes}")
+    return found[0] if found else None
+
+
+def list_collectivities(
+    session: Session,
+    *,
+    kind: str | None = None,
+    department: str | None = None,
+    ecollectivites: bool | None = None,
+) -> list[Collectivity]:
+    """Collectivities ordered by code, optionally filtered."""
+    query = select(Collectivity)
+    if kind is not None:
+        query = query.where(Collectivity.kind == kind)
+    if department is not None:
+        query = query.where(Collectivity.department == department)
+    if ecollectivites is not None:
+        query = query.where(Collectivity.ecollectivites == ecollectivites)
+    return list(session.exec(query.order_by(col(Collectivity.code))).all())
+
+
+def _check_collectivity_values(values: Mapping[str, Any]) -> None:
+    unknown = sorted(set(values) - set(COLLECTIVITY_FIELDS))
+    if unknown:
+        raise StorageError(f"champs inconnus pour une collectivité : {', '.join(unknown)}")
+    if "kind" in values:
+        _require(values["kind"], KINDS, "type de collectivité")
+    for name in ("code", "name", "department"):
+        if name in values and (not isinstance(values[name], str) or not values[name].strip()):
+            raise StorageError(f"collectivité : le champ {name} est vide")
+    siren = values.get("siren")
+    if siren is not None and not (isinstance(siren, str) and _SIREN.fullmatch(siren)):
+        raise StorageError(f"SIREN invalide : {siren!r} (9 chiffres attendus)")
+    population = values.get("population")
+    if population is not None and (
+        isinstance(population, bool) or not isinstance(population, int) or population < 0
+    ):
+        raise StorageError(f"population invalide : {population!r}")
+    if "extra" in values and not isinstance(values["extra"], dict):
+        raise StorageError("collectivité : extra doit être un dictionnaire")
+    if "ecollectivites" in values and not isinstance(values["ecollectivites"], bool):
+        raise StorageError("collectivité : ecollectivites doit être vrai ou faux")
+
+
+def create_collectivity(
+    session: Session, values: Mapping[str, Any], *, actor: str, comment: str | None = None
+) -> Collectivity:
+    audit.check_actor(actor)
+    _check_collectivity_values(values)
+    missing = [n for n in ("code", "name", "department", "kind") if not values.get(n)]
+    if missing:
+        raise StorageError(f"collectivité : champs obligatoires manquants : {', '.join(missing)}")
+    row = Collectivity(**{k: v for k, v in values.items()})
+    session.add(row)
+    session.flush()
+    audit.record(
+        session,
+        actor=actor,
+        action="create",
+        entity="collectivity",
+        entity_id=row.id,
+        after=audit.snapshot(row, COLLECTIVITY_FIELDS),
+        comment=comment,
+    )
+    return row
+
+
+def update_collectivity(
+    session: Session,
+    row: Collectivity,
+    values: Mapping[str, Any],
+    *,
+    actor: str,
+    comment: str | None = None,
+) -> bool:
+    """Apply ``values`` to ``row``; returns True (and audits) when something changed."""
+    audit.check_actor(actor)
+    _check_collectivity_values(values)
+    if "code" in values and values["code"] != row.code:
+        raise StorageError("le code d'une collectivité ne change pas")
+    current = {k: getattr(row, k) for k in values}
+    before, after = audit.diff(current, values)
+    if not after:
+        return False
+    for key in after:
+        setattr(row, key, values[key])
+    _touch(row)
+    session.add(row)
+    session.flush()
+    audit.record(
+        session,
+        actor=actor,
+        action="update",
+        entity="collectivity",
+        entity_id=row.id,
+        before=before,
+        after=after,
+        comment=comment,
+    )
+    return True
+
+
+def upsert_collectivity(
+    session: Session, values: Mapping[str, Any], *, actor: str, comment: str | None = None
+) -> tuple[Collectivity, str]:
+    """Create or update by ``code``; returns (row, "created" | "updated" | "unchanged")."""
+    code = values.get("code")
+    if not isinstance(code, str) or not code.strip():
+        raise StorageError("collectivité : code manquant")
+    existing = get_collectivity_by_code(session, code)
+    if existing is None:
+        return create_collectivity(session, values, actor=actor, comment=comment), "created"
+    changed = update_collectivity(session, existing, values, actor=actor, comment=comment)
+    return existing, "updated" if changed else "unchanged"
+
+
+# --------------------------------------------------------------------------------------
+# Source items
+
+
+def get_source_item(session: Session, item_id: int) -> SourceItem | None:
+    return session.get(SourceItem, item_id)
+
+
+def find_source_item(session: Session, origin: str, origin_ref: str) -> SourceItem | None:
+    return session.exec(
+        select(SourceItem).where(SourceItem.origin == origin, SourceItem.origin_ref == origin_ref)
+    ).first()
+
+
+def find_source_items_by_sha256(session: Session, sha256: str) -> list[SourceItem]:
+    """Every item with these bytes, oldest first."""
+    return list(
+        session.exec(
+            select(SourceItem).where(SourceItem.sha256 == sha256).order_by(col(SourceItem.id))
+        ).all()
+    )
+
+
+def list_source_items(
+    session: Session,
+    *,
+    status: str | None = None,
+    origin: str | None = None,
+    parent_id: int | None = None,
+) -> list[SourceItem]:
+    query = select(SourceItem)
+    if status is not None:
+        query = query.where(SourceItem.status == _require(status, ITEM_STATUSES, "statut"))
+    if origin is not None:
+        query = query.where(SourceItem.origin == origin)
+    if parent_id is not None:
+        query = query.where(SourceItem.parent_id == parent_id)
+    return list(session.exec(query.order_by(col(SourceItem.id))).all())
+
+
+_UNSET: Any = object()
+
+
+def add_source_item(
+    session: Session,
+    *,
+    sha256: str,
+    size: int,
+    origin: str,
+    origin_ref: str,
+    channel: str,
+    actor: str,
+    parent_id: int | None = None,
+    original_name: str | None = None,
+    mime: str | None = None,
+    sender: str | None = None,
+    subject: str | None = None,
+    received_at: dt.datetime | None = None,
+    received_at_source: str | None = None,
+    file_mtime: dt.datetime | None = None,
+    duplicate_of_id: int | None = _UNSET,
+) -> SourceItem:
+    """Record something that arrived (status ``pending``).
+
+    ``(origin, origin_ref)`` identifies it: a second add raises ``AlreadyExistsError``
+    (carrying ``existing_id``); look first with ``find_source_item``. Unless given,
+    ``duplicate_of_id`` is set to the oldest earlier item with the same bytes that is not
+    itself a duplicate. Text metadata is clipped to the column sizes.
+    """
+    audit.check_actor(actor)
+    try:
+        check_sha256(sha256)
+    except ValueError as exc:
+        raise StorageError(f"empreinte SHA-256 invalide : {sha256!r}"[:120]) from exc
+    _require(origin, ORIGINS, "origine")
+    _require(channel, CHANNELS, "canal")
+    if not isinstance(size, int) or isinstance(size, bool) or size < 0:
+        raise StorageError(f"taille invalide : {size!r}")
+    if not isinstance(origin_ref, str) or not origin_ref or len(origin_ref) > 512:
+        raise StorageError("référence d'origine vide ou trop longue (512 caractères au plus)")
+    if origin == "attachment" and parent_id is None:
+        raise StorageError("une pièce jointe doit avoir un élément parent")
+    if parent_id is not None and get_source_item(session, parent_id) is None:
+        raise NotFoundError(f"élément parent introuvable : {parent_id}")
+    _aware(received_at, "date de réception")
+    _aware(file_mtime, "date du fichier")
+    if received_at_source is not None:
+        _require(received_at_source, RECEIVED_AT_SOURCES, "source de la date de réception")
+    if (received_at is None) != (received_at_source is None):
+        raise StorageError("date de réception et sa source vont ensemble")
+    existing = find_source_item(session, origin, origin_ref)
+    if existing is not None:
+        raise AlreadyExistsError(
+            f"élément déjà enregistré : {origin} {origin_ref}", existing_id=existing.id
+        )
+    if duplicate_of_id is _UNSET:
+        first = session.exec(
+            select(SourceItem)
+            .where(SourceItem.sha256 == sha256, col(SourceItem.duplicate_of_id).is_(None))
+            .order_by(col(SourceItem.id))
+        ).first()
+        duplicate_of_id = first.id if first else None
+    item = SourceItem(
+        sha256=sha256,
+        size=size,
+        origin=origin,
+        origin_ref=origin_ref,
+        parent_id=parent_id,
+        channel=channel,
+        original_name=_clip(original_name, 1024),
+        mime=_clip(mime, 255),
+        sender=sender,
+        subject=subject,
+        received_at=received_at,
+        received_at_source=received_at_source,
+        file_mtime=file_mtime,
+        status="pending",
+        duplicate_of_id=duplicate_of_id,
+    )
+    try:
+        with session.begin_nested():
+            session.add(item)
+            session.flush()
+    except IntegrityError as exc:  # a concurrent ingest recorded it first
+        raise AlreadyExistsError(f"élément déjà enregistré : {origin} {origin_ref}") from exc
+    audit.record(
+        session,
+        actor=actor,
+        action="create",
+        entity="source_item",
+        entity_id=item.id,
+        after=audit.snapshot(
+            item,
+            (
+                "sha256",
+                "size",
+                "origin",
+                "origin_ref",
+                "parent_id",
+                "channel",
+                "original_name",
+                "received_at",
+                "received_at_source",
+                "duplicate_of_id",
+            ),
+        ),
+    )
+    return item
+
+
+def _set_item_status(
+    session: Session, item: SourceItem, status: str, error: str | None, *, actor: str
+) -> SourceItem:
+    audit.check_actor(actor)
+    before = {"status": item.status, "error": item.error}
+    after = {"status": status, "error": error}
+    if before == after:
+        return item
+    item.status, item.error = status, error
+    _touch(item)
+    session.add(item)
+    session.flush()
+    audit.record(
+        session,
+        actor=actor,
+        action=f"mark_{status}",
+        entity="source_item",
+        entity_id=item.id,
+        before=before,
+        after=after,
+    )
+    return item
+
+
+def mark_processed(session: Session, item: SourceItem, *, actor: str) -> SourceItem:
+    return _set_item_status(session, item, "processed", None, actor=actor)
+
+
+def mark_failed(session: Session, item: SourceItem, error: str, *, actor: str) -> SourceItem:
+    """Record why an item could not be processed (kept whole in ``error``)."""
+    return _set_item_status(session, item, "failed", str(error) or "erreur inconnue", actor=actor)
+
+
+def mark_pending(session: Session, item: SourceItem, *, actor: str) -> SourceItem:
+    """Queue an item again (e.g. staff asks for a retry of a failed one)."""
+    return _set_item_status(session, item, "pending", None, actor=actor)
+
+
+def set_received_at(
+    session: Session,
+    item: SourceItem,
+    received_at: dt.datetime,
+    source: str,
+    *,
+    actor: str,
+    comment: str | None = None,
+) -> SourceItem:
+    """Set an item's receipt time (e.g. ``manual``: recorded by staff), audited."""
+    audit.check_actor(actor)
+    _aware(received_at, "date de réception")
+    _require(source, RECEIVED_AT_SOURCES, "source de la date de réception")
+    before = {"received_at": item.received_at, "received_at_source": item.received_at_source}
+    after = {"received_at": received_at, "received_at_source": source}
+    old, new = audit.diff(before, after)
+    if not new:
+        return item
+    item.received_at, item.received_at_source = received_at, source
+    _touch(item)
+    session.add(item)
+    session.flush()
+    audit.record(
+        session,
+        actor=actor,
+        action="set_received_at",
+        entity="source_item",
+        entity_id=item.id,
+        before=old,
+        after=new,
+        comment=comment,
+    )
+    return item
+
+
+# --------------------------------------------------------------------------------------
+# Documents
+
+BOOL_FIELDS = frozenset({"signed", "authorizes_signature"})
+INT_FIELDS = frozenset({"schools", "student_accounts"})
+
+
+def allowed_fields(doc_type: str) -> tuple[str, ...]:
+    return FIELD_NAMES.get(doc_type, ()) + COMMON_FIELDS
+
+
+def _check_value(name: str, value: Any) -> FieldValue:
+    """A field value of the right type for its name (ISO strings accepted for dates)."""
+    if value is None:
+        return None
+    if name.endswith("_date"):
+        if isinstance(value, dt.datetime):
+            raise StorageError(f"{name} : une date est attendue, pas une date et heure")
+        if isinstance(value, dt.date):
+            return value
+        if isinstance(value, str):
+            try:
+                return dt.date.fromisoformat(value)
+            except ValueError as exc:
+                raise StorageError(f"{name} : date invalide {value!r}"[:120]) from exc
+        raise StorageError(f"{name} : une date est attendue")
+    if name in BOOL_FIELDS:
+        if not isinstance(value, bool):
+            raise StorageError(f"{name} : oui ou non attendu")
+        return value
+    if name in INT_FIELDS:
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            raise StorageError(f"{name} : un nombre entier positif est attendu")
+        return value
+    if not isinstance(value, str):
+        raise StorageError(f"{name} : un texte est attendu")
+    return value
+
+
+def _check_fields(doc_type: str, fields: Mapping[str, FieldResult]) -> None:
+    allowed = allowed_fields(doc_type)
+    for name, result in fields.items():
+        if name not in allowed:
+            raise StorageError(f"champ {name!r} inconnu pour une pièce de type {doc_type}")
+        if not isinstance(result, FieldResult):
+            raise StorageError(f"champ {name!r} : FieldResult attendu")
+        _check_value(name, result.value)
+
+
+def get_document(session: Session, document_id: int) -> Document | None:
+    return session.get(Document, document_id)
+
+
+def add_document(
+    session: Session,
+    source_item: SourceItem | int,
+    extracted: ExtractedDocument,
+    *,
+    actor: str,
+    duplicate_of_id: int | None = None,
+) -> Document:
+    """Record a piece found in a source item, from the extraction contract's Document."""
+    audit.check_actor(actor)
+    item_id = source_item if isinstance(source_item, int) else source_item.id
+    if item_id is None or get_source_item(session, item_id) is None:
+        raise NotFoundError(f"élément source introuvable : {item_id}")
+    _require(extracted.type, DOC_TYPES, "type de pièce")
+    pages = list(extracted.pages)
+    if any(isinstance(p, bool) or not isinstance(p, int) or p < 1 for p in pages):
+        raise StorageError(f"numéros de page invalides : {pages!r}"[:120])
+    _check_fields(extracted.type, extracted.fields)
+    doc = Document(
+        source_item_id=item_id,
+        doc_type=extracted.type,
+        pages=pages,
+        attachment=_clip(extracted.attachment, 1024),
+        ocr=bool(extracted.ocr),
+        fields=extracted.fields_json(),
+        duplicate_of_id=duplicate_of_id,
+    )
+    session.add(doc)
+    session.flush()
+    audit.record(
+        session,
+        actor=actor,
+        action="create",
+        entity="document",
+        entity_id=doc.id,
+        after=audit.snapshot(
+            doc, ("source_item_id", "doc_type", "pages", "attachment", "ocr", "fields")
+        ),
+    )
+    return doc
+
+
+def list_documents(session: Session, collectivity_id: int) -> list[Document]:
+    """The documents attached to a collectivity, oldest first."""
+    return list(
+        session.exec(
+            select(Document)
+            .where(Document.collectivity_id == collectivity_id)
+            .order_by(col(Document.id))
+        ).all()
+    )
+
+
+def list_documents_for_item(session: Session, source_item_id: int) -> list[Document]:
+    return list(
+        session.exec(
+            select(Document)
+            .where(Document.source_item_id == source_item_id)
+            .order_by(col(Document.id))
+        ).all()
+    )
+
+
+def list_unattached_documents(session: Session) -> list[Document]:
+    """Documents no collectivity was found for (staff must attach them)."""
+    return list(
+        session.exec(
+            select(Document)
+            .where(col(Document.collectivity_id).is_(None))
+            .order_by(col(Document.id))
+        ).all()
+    )
+
+
+def update_document_fields(
+    session: Session,
+    document: Document,
+    changes: Mapping[str, FieldValue | FieldResult],
+    *,
+    actor: str,
+    comment: str | None = None,
+) -> Document:
+    """Correct field values. A plain value is taken as certain (confidence 1.0) and keeps
+    the evidence of where the old value was read; a ``FieldResult`` replaces the field."""
+    audit.check_actor(actor)
+    allowed = allowed_fields(document.doc_type)
+    fields = dict(document.fields or {})
+    before: dict[str, Any] = {}
+    after: dict[str, Any] = {}
+    for name, change in changes.items():
+        if name not in allowed:
+            raise StorageError(f"champ {name!r} inconnu pour une pièce de type {document.doc_type}")
+        if isinstance(change, FieldResult):
+            _check_value(name, change.value)
+            new = change.to_json()
+        else:
+            value = _check_value(name, change)
+            old = document.field_result(name)
+            new = FieldResult(value, 1.0, old.evidence if old else None).to_json()
+        if fields.get(name) != new:
+            before[name] = fields.get(name)
+            after[name] = new
+            fields[name] = new
+    if not after:
+        return document
+    document.fields = fields  # a new dict: JSON columns do not track in-place changes
+    _touch(document)
+    session.add(document)
+    session.flush()
+    audit.record(
+        session,
+        actor=actor,
+        action="update_fields",
+        entity="document",
+        entity_id=document.id,
+        before=before,
+        after=after,
+        comment=comment,
+    )
+    return document
+
+
+def attach_document(
+    session: Session,
+    document: Document,
+    collectivity_id: int | None,
+    *,
+    method: str | None,
+    actor: str,
+    score: float | None = None,
+    comment: str | None = None,
+) -> Document:
+    """Attach a document to a collectivity (``None`` detaches it), with how it was
+    matched (e.g. ``siren``, ``name``, ``manual``) and a score."""
+    audit.check_actor(actor)
+    if collectivity_id is not None and get_collectivity(session, collectivity_id) is None:
+        raise NotFoundError(f"collectivité introuvable : {collectivity_id}")
+    if method is not None and len(method) > 32:
+        raise StorageError("méthode de rapprochement trop longue (32 caractères au plus)")
+    if score is not None and not (isinstance(score, int | float) and 0.0 <= score <= 1.0):
+        raise StorageError(f"score de rapprochement invalide : {score!r}")
+    before = {
+        "collectivity_id": document.collectivity_id,
+        "match_method": document.match_method,
+        "match_score": document.match_score,
+    }
+    after = {"collectivity_id": collectivity_id, "match_method": method, "match_score": score}
+    old, new = audit.diff(before, after)
+    if not new:
+        return document
+    document.collectivity_id = collectivity_id
+    document.match_method = method
+    document.match_score = float(score) if score is not None else None
+    _touch(document)
+    session.add(document)
+    session.flush()
+    audit.record(
+        session,
+        actor=actor,
+        action="attach" if collectivity_id is not None else "detach",
+        entity="document",
+        entity_id=document.id,
+        before=old,
+        after=new,
+        comment=comment,
+    )
+    return document
+
+
+def set_document_duplicate(
+    session: Session,
+    document: Document,
+    duplicate_of_id: int | None,
+    *,
+    actor: str,
+    comment: str | None = None,
+) -> Document:
+    """Mark a document as a duplicate of another (``None`` clears it), audited."""
+    audit.check_actor(actor)
+    if duplicate_of_id is not None:
+        if duplicate_of_id == document.id:
+            raise StorageError("une pièce ne peut pas être le doublon d'elle-même")
+        if get_document(session, duplicate_of_id) is None:
+            raise NotFoundError(f"pièce introuvable : {duplicate_of_id}")
+    if document.duplicate_of_id == duplicate_of_id:
+        return document
+    before = {"duplicate_of_id": document.duplicate_of_id}
+    document.duplicate_of_id = duplicate_of_id
+    _touch(document)
+    session.add(document)
+    session.flush()
+    audit.record(
+        session,
+        actor=actor,
+        action="set_duplicate",
+        entity="document",
+        entity_id=document.id,
+        before=before,
+        after={"duplicate_of_id": duplicate_of_id},
+        comment=comment,
+    )
+    return document
+
+
+def pieces_for(session: Session, collectivity_id: int, tz: dt.tzinfo) -> list[Piece]:
+    """The documents attached to a collectivity as the dossier rules see them.
+
+    Receipt evidence comes from the document's source item, or its parent (the mail an
+    attachment came in) when the item has none: ``received_at_source`` ``mail`` gives
+    ``delivered_at``, ``manual`` gives ``manual_received_on`` (the day in ``tz``, the
+    campaign's zone), ``file_time`` and ``file_mtime`` give ``file_mtime``. A document or
+    a source item marked as a duplicate gives ``duplicate=True``.
+    """
+    pieces: list[Piece] = []
+    items: dict[int, SourceItem | None] = {}
+
+    def item(item_id: int | None) -> SourceItem | None:
+        if item_id is None:
+            return None
+        if item_id not in items:
+            items[item_id] = get_source_item(session, item_id)
+        return items[item_id]
+
+    for doc in list_documents(session, collectivity_id):
+        own = item(doc.source_item_id)
+        if own is None:  # pragma: no cover - the foreign key forbids it
+            continue
+        parent = item(own.parent_id)
+        dated = own if own.received_at is not None or parent is None else parent
+        delivered = manual = mtime = None
+        if dated.received_at is not None:
+            if dated.received_at_source == "mail":
+                delivered = dated.received_at
+            elif dated.received_at_source == "manual":
+                manual = dated.received_at.astimezone(tz).date()
+            elif dated.received_at_source == "file_time":
+                mtime = dated.received_at
+        mtime = own.file_mtime or (parent.file_mtime if parent else None) or mtime
+        pieces.append(
+            Piece(
+                doc_type=doc.doc_type,
+                fields=doc.values(),
+                channel=own.channel,
+                delivered_at=delivered,
+                file_mtime=mtime,
+                manual_received_on=manual,
+                duplicate=doc.duplicate_of_id is not None or own.duplicate_of_id is not None,
+                document_id=doc.id,
+            )
+        )
+    return pieces
+
+
+# --------------------------------------------------------------------------------------
+# Flags
+
+
+def _same_flag(
+    query: Any, collectivity_id: int | None, document_id: int | None, source_item_id: int | None
+) -> Any:
+    for column, value in (
+        (Flag.collectivity_id, collectivity_id),
+        (Flag.document_id, document_id),
+        (Flag.source_item_id, source_item_id),
+    ):
+        query = query.where(col(column).is_(None) if value is None else column == value)
+    return query
+
+
+def open_flag(
+    session: Session,
+    *,
+    code: str,
+    message: str,
+    origin: str,
+    actor: str,
+    collectivity_id: int | None = None,
+    document_id: int | None = None,
+    source_item_id: int | None = None,
+) -> Flag:
+    """Open a flag, unless the same one (code and targets) is already open: then that one
+    is returned unchanged."""
+    audit.check_actor(actor)
+    _require(origin, FLAG_ORIGINS, "origine du signalement")
+    if not code or len(code) > 64:
+        raise StorageError("code de signalement vide ou trop long (64 caractères au plus)")
+    if not message:
+        raise StorageError("un signalement a besoin d'un message")
+    query = select(Flag).where(Flag.code == code, col(Flag.resolved_at).is_(None))
+    existing = session.exec(_same_flag(query, collectivity_id, document_id, source_item_id)).first()
+    if existing is not None:
+        return existing  # type: ignore[no-any-return]
+    flag = Flag(
+        code=code,
+        message=message,
+        origin=origin,
+        collectivity_id=collectivity_id,
+        document_id=document_id,
+        source_item_id=source_item_id,
+    )
+    session.add(flag)
+    session.flush()
+    audit.record(
+        session,
+        actor=actor,
+        action="open",
+        entity="flag",
+        entity_id=flag.id,
+        after=audit.snapshot(
+            flag,
+            ("code", "message", "origin", "collectivity_id", "document_id", "source_item_id"),
+        ),
+    )
+    return flag
+
+
+def resolve_flag(session: Session, flag: Flag, *, by: str, comment: str | None = None) -> Flag:
+    """Close a flag: who (staff login or ``system:...``) and why. Already resolved flags
+    raise ``StorageError``."""
+    audit.check_actor(by)
+    if flag.resolved_at is not None:
+        raise StorageError(f"signalement déjà résolu par {flag.resolved_by}")
+    flag.resolved_at = utcnow()
+    flag.resolved_by = by
+    flag.comment = comment
+    session.add(flag)
+    session.flush()
+    audit.record(
+        session,
+        actor=by,
+        action="resolve",
+        entity="flag",
+        entity_id=flag.id,
+        before={"resolved_at": None},
+        after={"resolved_at": flag.resolved_at, "resolved_by": by},
+        comment=comment,
+    )
+    return flag
+
+
+def get_flag(session: Session, flag_id: int) -> Flag | None:
+    return session.get(Flag, flag_id)
+
+
+def list_open_flags(
+    session: Session,
+    *,
+    collectivity_id: int | None = None,
+    origin: str | None = None,
+    code: str | None = None,
+) -> list[Flag]:
+    query = select(Flag).where(col(Flag.resolved_at).is_(None))
+    if collectivity_id is not None:
+        query = query.where(Flag.collectivity_id == collectivity_id)
+    if origin is not None:
+        query = query.where(Flag.origin == origin)
+    if code is not None:
+        query = query.where(Flag.code == code)
+    return list(session.exec(query.order_by(col(Flag.id))).all())
+
+
+def sync_rule_flags(
+    session: Session,
+    collectivity_id: int,
+    flags: Sequence[DossierFlag],
+    *,
+    actor: str = "system:rules",
+) -> tuple[list[Flag], list[Flag]]:
+    """Make the open ``rules`` flags of a collectivity match the rules' latest verdict.
+
+    Opens the new ones, resolves (as ``actor``) those no longer raised. A flag that staff
+    resolved by hand is not opened again for the same code and document: staff have seen
+    it. Returns (opened, resolved).
+    """
+    audit.check_actor(actor)
+    wanted = {(f.code, f.document_id): f for f in flags}
+    current = list_open_flags(session, collectivity_id=collectivity_id, origin="rules")
+    resolved: list[Flag] = []
+    for flag in current:
+        if (flag.code, flag.document_id) not in wanted:
+            resolved.append(
+                resolve_flag(
+                    session, flag, by=actor, comment="Résolu automatiquement : plus signalé."
+                )
+            )
+    open_keys = {(f.code, f.document_id) for f in current}
+    opened: list[Flag] = []
+    for key, dossier_flag in wanted.items():
+        if key in open_keys:
+            continue
+        staff_closed = _same_flag(
+            select(Flag).where(
+                Flag.code == key[0],
+                Flag.origin == "rules",
+                col(Flag.resolved_at).is_not(None),
+                col(Flag.resolved_by).not_like("system:%"),
+            ),
+            collectivity_id,
+            key[1],
+            None,
+        )
+        if session.exec(staff_closed).first() is not None:
+            continue
+        opened.append(
+            open_flag(
+                session,
+                code=dossier_flag.code,
+                message=dossier_flag.message,
+                origin="rules",
+                actor=actor,
+                collectivity_id=collectivity_id,
+                document_id=dossier_flag.document_id,
+            )
+        )
+    return opened, resolved
+
+
+# --------------------------------------------------------------------------------------
+# Dossier states
+
+_STATE_FIELDS = (
+    "route",
+    "status",
+    "missing",
+    "received_on",
+    "late",
+    "schools",
+    "student_accounts",
+    "flag_codes",
+)
+
+
+def get_dossier_state(session: Session, collectivity_id: int) -> DossierState | None:
+    return session.exec(
+        select(DossierState).where(DossierState.collectivity_id == collectivity_id)
+    ).first()
+
+
+def save_evaluation(
+    session: Session,
+    collectivity_id: int,
+    evaluation: Evaluation,
+    *,
+    actor: str = "system:rules",
+) -> DossierState:
+    """Store the rules' verdict for a collectivity. ``evaluated_at`` is always renewed;
+    the audit log gets an entry only when the verdict changed."""
+    audit.check_actor(actor)
+    if get_collectivity(session, collectivity_id) is None:
+        raise NotFoundError(f"collectivité introuvable : {collectivity_id}")
+    _require(evaluation.status, DOSSIER_STATUSES, "statut de dossier")
+    values: dict[str, Any] = {
+        "route": evaluation.route,
+        "status": evaluation.status,
+        "missing": list(evaluation.missing),
+        "received_on": evaluation.received_on,
+        "late": bool(evaluation.late),
+        "schools": evaluation.schools,
+        "student_accounts": evaluation.student_accounts,
+        "flag_codes": list(evaluation.flag_codes),
+    }
+    state = get_dossier_state(session, collectivity_id)
+    if state is None:
+        state = DossierState(collectivity_id=collectivity_id, evaluated_at=utcnow(), **values)
+        session.add(state)
+        session.flush()
+        audit.record(
+            session,
+            actor=actor,
+            action="create",
+            entity="dossier_state",
+            entity_id=state.id,
+            after={"collectivity_id": collectivity_id, **audit.jsonable(values)},
+        )
+        return state
+    before, after = audit.diff({k: getattr(state, k) for k in _STATE_FIELDS}, values)
+    for key in _STATE_FIELDS:
+        setattr(state, key, values[key])
+    state.evaluated_at = utcnow()
+    session.add(state)
+    session.flush()
+    if after:
+        audit.record(
+            session,
+            actor=actor,
+            action="update",
+            entity="dossier_state",
+            entity_id=state.id,
+            before=before,
+            after=after,
+        )
+    return state
+
+
+def list_dossiers(
+    session: Session,
+    *,
+    status: str | None = None,
+    department: str | None = None,
+    kind: str | None = None,
+) -> list[tuple[Collectivity, DossierState | None]]:
+    """Every collectivity with its last verdict (None if never evaluated), by code.
+    ``status="missing"`` also lists collectivities never evaluated."""
+    query = select(Collectivity, DossierState).join(
+        DossierState, col(DossierState.collectivity_id) == col(Collectivity.id), isouter=True
+    )
+    if status is not None:
+        _require(status, DOSSIER_STATUSES, "statut de dossier")
+        cond = DossierState.status == status
+        if status == "missing":
+            cond = cond | col(DossierState.id).is_(None)
+        query = query.where(cond)
+    if department is not None:
+        query = query.where(Collectivity.department == department)
+    if kind is not None:
+        query = query.where(Collectivity.kind == kind)
+    rows = session.exec(query.order_by(col(Collectivity.code))).all()
+    return [(c, s) for c, s in rows]
