@@ -94,7 +94,7 @@ def record(
         entity_id=entity_id,
         before=jsonable(before) if before is not None else None,
         after=jsonable(after) if after is not None else None,
-        comment=comment,
+        comment=comment.replace("\x00", "\ufffd") if comment is not None else None,
     )
     session.add(entry)
     return entry

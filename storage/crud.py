@@ -56,10 +56,12 @@ def _aware(value: dt.datetime | None, what: str) -> dt.datetime | None:
     return value
 
 
-def _clip(value: str | None, length: int) -> str | None:
+def _text(value: str | None, length: int | None = None) -> str | None:
+    """Text safe to store: NUL characters (refused by PostgreSQL) replaced, clipped."""
     if value is None:
         return None
-    return str(value)[:length]
+    text = str(value).replace("\x00", "\ufffd")
+    return text[:length] if length is not None else text
 
 
 def _touch(obj: Any) -> None:
@@ -324,10 +326,10 @@ def add_source_item(
         origin_ref=origin_ref,
         parent_id=parent_id,
         channel=channel,
-        original_name=_clip(original_name, 1024),
-        mime=_clip(mime, 255),
-        sender=sender,
-        subject=subject,
+        original_name=_text(original_name, 1024),
+        mime=_text(mime, 255),
+        sender=_text(sender),
+        subject=_text(subject),
         received_at=received_at,
         received_at_source=received_at_source,
         file_mtime=file_mtime,
@@ -395,7 +397,9 @@ def mark_processed(session: Session, item: SourceItem, *, actor: str) -> SourceI
 
 def mark_failed(session: Session, item: SourceItem, error: str, *, actor: str) -> SourceItem:
     """Record why an item could not be processed (kept whole in ``error``)."""
-    return _set_item_status(session, item, "failed", str(error) or "erreur inconnue", actor=actor)
+    return _set_item_status(
+        session, item, "failed", _text(str(error)) or "erreur inconnue", actor=actor
+    )
 
 
 def mark_pending(session: Session, item: SourceItem, *, actor: str) -> SourceItem:
@@ -513,7 +517,7 @@ def add_document(
         source_item_id=item_id,
         doc_type=extracted.type,
         pages=pages,
-        attachment=_clip(extracted.attachment, 1024),
+        attachment=_text(extracted.attachment, 1024),
         ocr=bool(extracted.ocr),
         fields=extracted.fields_json(),
         duplicate_of_id=duplicate_of_id,
@@ -785,7 +789,7 @@ def open_flag(
         return existing  # type: ignore[no-any-return]
     flag = Flag(
         code=code,
-        message=message,
+        message=_text(message) or "",
         origin=origin,
         collectivity_id=collectivity_id,
         document_id=document_id,
@@ -815,7 +819,7 @@ def resolve_flag(session: Session, flag: Flag, *, by: str, comment: str | None =
         raise StorageError(f"signalement déjà résolu par {flag.resolved_by}")
     flag.resolved_at = utcnow()
     flag.resolved_by = by
-    flag.comment = comment
+    flag.comment = _text(comment)
     session.add(flag)
     session.flush()
     audit.record(

@@ -205,8 +205,19 @@ def test_source_item_validation(engine: Engine) -> None:
         for change, message in cases:
             with pytest.raises(crud.StorageError, match=message):
                 crud.add_source_item(s, **{**base, **change})  # type: ignore[arg-type]
-        item = crud.add_source_item(s, **base, original_name="x" * 5000)  # type: ignore[arg-type]
-        assert item.original_name is not None and len(item.original_name) == 1024
+        item = crud.add_source_item(
+            s,
+            **{**base, "origin": "eml", "channel": "email"},  # type: ignore[arg-type]
+            original_name="x" * 5000,
+            subject="Convention\x00e-primo",  # PostgreSQL refuses NUL in text
+            sender="<a@b.fr>\x00",
+        )
+        crud.mark_failed(s, item, "octet \x00 inattendu", actor="system:ingest")
+    with session(engine, readonly=True) as s:
+        got = crud.get_source_item(s, item.id)  # type: ignore[arg-type]
+        assert got is not None and got.original_name is not None
+        assert len(got.original_name) == 1024
+        assert got.subject == "Convention\ufffde-primo" and got.error == "octet \ufffd inattendu"
 
 
 def test_mark_processed_failed_and_received_at(engine: Engine) -> None:
