@@ -5,7 +5,7 @@ Databases: ``db_url`` is a fresh, migrated database per test, parametrized over 
 started once per test session, marked ``postgres``); ``empty_db_url`` is the same but not
 migrated; ``engine`` is ``make_engine(db_url)``. Deselect PostgreSQL with
 ``-m "not postgres"``. Without the PostgreSQL binaries the postgres tests fail (they do
-not skip): install them (``make deps``) or point ``INTAKE_PG_BIN`` at them.
+not skip): ``make test`` installs them, or point ``INTAKE_PG_BIN`` at them.
 """
 
 from __future__ import annotations
@@ -44,6 +44,7 @@ class PostgresCluster:
     _as_postgres: list[str] = field(default_factory=list)
     _counter: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     _template: str | None = None
+    _started: bool = False
 
     @property
     def data(self) -> Path:
@@ -66,8 +67,8 @@ class PostgresCluster:
         if missing:
             pytest.fail(
                 f"PostgreSQL 15 is needed by the tests marked 'postgres' but {PG_BIN} has no "
-                f"{', '.join(missing)}: install it (apt-get install postgresql-15, or "
-                "`make deps`), or set INTAKE_PG_BIN to its bin directory.",
+                f"{', '.join(missing)}: install it (`make test` installs the Debian package "
+                "postgresql), or set INTAKE_PG_BIN to its bin directory.",
                 pytrace=False,
             )
         if os.geteuid() == 0:  # PostgreSQL refuses to run as root
@@ -107,12 +108,16 @@ class PostgresCluster:
                 "start",
             )
             if result.returncode == 0:
+                self._started = True
                 return
             time.sleep(0.2)
         log = self.log.read_text(errors="replace") if self.log.exists() else ""
         pytest.fail(f"PostgreSQL did not start:\n{result.stderr}\n{log[-3000:]}", pytrace=False)
 
     def stop(self) -> None:
+        if not self._started:
+            return
+        self._started = False
         self._run(str(PG_BIN / "pg_ctl"), "-D", str(self.data), "-m", "immediate", "stop")
 
     def _admin(self, sql: str) -> None:
@@ -127,7 +132,7 @@ class PostgresCluster:
         """A new database (empty, or a copy of a migrated template); returns its URL."""
         name = f"t{os.getpid()}_{next(self._counter)}"
         if migrated:
-            self._admin(f'CREATE DATABASE "{name}" TEMPLATE "{self.template()}"')
+            self._admin(f'CREATE DATABASE "{name}" TEMPLATE "{self.template()}" STRATEGY FILE_COPY')
         else:
             self._admin(f'CREATE DATABASE "{name}"')
         return self.url(name)
