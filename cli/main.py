@@ -1,0 +1,212 @@
+"""The ``intake`` command."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from pydantic import ValidationError
+from rich.table import Table
+
+from cli.console import emit_json, err, out, setup_logging
+from cli.context import AppContext
+from config.campaign import CampaignError
+from config.settings import Settings
+from storage.db import DatabaseUnavailableError, DatabaseURLError
+
+app = typer.Typer(
+    name="intake",
+    help="convention-intake: collect, read and check the conventions of a campaign.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+roster_app = typer.Typer(help="The campaign's roster of collectivities.", no_args_is_help=True)
+db_app = typer.Typer(help="The database.", no_args_is_help=True)
+samples_app = typer.Typer(
+    help="Sample dossiers for demos, tests and benchmarks.", no_args_is_help=True
+)
+app.add_typer(roster_app, name="roster")
+app.add_typer(db_app, name="db")
+app.add_typer(samples_app, name="samples")
+
+log = logging.getLogger("intake")
+JsonOpt = Annotated[bool, typer.Option("--json", help="Machine-readable output on stdout.")]
+
+
+@app.callback()
+def _main(
+    ctx: typer.Context,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Debug logs.")] = False,
+) -> None:
+    setup_logging(verbose)
+    try:
+        settings = Settings()
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"INTAKE_{'_'.join(str(p) for p in e['loc']).upper()}: {e['msg']}" for e in exc.errors()
+        )
+        raise _fail(f"invalid settings: {problems}") from None
+    ctx.obj = AppContext(settings)
+
+
+def _fail(message: str, code: int = 2) -> typer.Exit:
+    err.print(f"[red]error:[/red] {message}")
+    return typer.Exit(code)
+
+
+def _context(ctx: typer.Context) -> AppContext:
+    obj = ctx.obj
+    assert isinstance(obj, AppContext)
+    return obj
+
+
+# ---------------------------------------------------------------------------------- db
+
+
+@db_app.command("upgrade")
+def db_upgrade(ctx: typer.Context) -> None:
+    """Migrate the database to the latest schema (every command also does it itself)."""
+    app_ctx = _context(ctx)
+    try:
+        app_ctx.engine  # noqa: B018 - connecting migrates
+    except (DatabaseURLError, DatabaseUnavailableError) as exc:
+        raise _fail(str(exc)) from exc
+    err.print(f"database up to date: {app_ctx.settings.db_url}")
+
+
+# ------------------------------------------------------------------------------ roster
+
+
+@roster_app.command("import")
+def roster_import(
+    ctx: typer.Context,
+    files: Annotated[list[Path], typer.Argument(help="Roster CSV files.")],
+    as_json: JsonOpt = False,
+) -> None:
+    """Import or update the roster (header: code,name,department,kind[,ecollectivites,...])."""
+    from flows.dossiers import reevaluate
+    from storage.db import session
+    from storage.roster import RosterFileError, import_roster_files
+
+    app_ctx = _context(ctx)
+    try:
+        with session(app_ctx.engine) as s:
+            report = import_roster_files(s, files, actor="system:roster-import")
+            reevaluate(s, app_ctx.campaign, actor="system:roster-import")
+    except (RosterFileError, CampaignError, DatabaseURLError, DatabaseUnavailableError) as exc:
+        raise _fail(str(exc)) from exc
+    for error in report.errors:
+        err.print(f"[yellow]line {error.line}:[/yellow] {error.message}")
+    if as_json:
+        emit_json(
+            {
+                "created": report.created,
+                "updated": report.updated,
+                "unchanged": report.unchanged,
+                "errors": [{"line": e.line, "message": e.message} for e in report.errors],
+            }
+        )
+    else:
+        err.print(report.summary())
+
+
+# ------------------------------------------------------------------------------ status
+
+STATUS_FR = {"complete": "complet", "incomplete": "incomplet", "missing": "absent"}
+
+
+@app.command("status")
+def status(
+    ctx: typer.Context,
+    as_json: JsonOpt = False,
+    department: Annotated[str | None, typer.Option(help="Only this département.")] = None,
+    only: Annotated[
+        str | None, typer.Option("--status", help="Only complete, incomplete or missing.")
+    ] = None,
+) -> None:
+    """The status of every collectivity of the roster."""
+    from flows.dossiers import status_table
+    from storage.db import session
+    from storage.errors import StorageError
+
+    app_ctx = _context(ctx)
+    try:
+        with session(app_ctx.engine, readonly=True) as s:
+            rows = status_table(s, app_ctx.campaign, status=only, department=department)
+    except (CampaignError, DatabaseURLError, DatabaseUnavailableError, StorageError) as exc:
+        raise _fail(str(exc)) from exc
+    if as_json:
+        emit_json(rows)
+        return
+    print_status_table(rows)
+
+
+def print_status_table(rows: list[dict[str, object]], limit: int | None = None) -> None:
+    """A human table on stdout: received dossiers first, then a summary line."""
+    shown = sorted(rows, key=lambda r: (r["status"] == "missing", str(r["code"])))
+    if limit is not None:
+        shown = [r for r in shown if r["status"] != "missing"][:limit]
+    table = Table(show_lines=False)
+    for header in (
+        "code",
+        "collectivité",
+        "dép.",
+        "voie",
+        "statut",
+        "manque",
+        "reçu le",
+        "retard",
+        "écoles",
+        "comptes",
+        "alertes",
+    ):
+        table.add_column(header)
+    for r in shown:
+        table.add_row(
+            str(r["code"]),
+            str(r["name"]),
+            str(r["department"]),
+            str(r["route"]),
+            STATUS_FR.get(str(r["status"]), str(r["status"])),
+            ", ".join(r["missing"]),  # type: ignore[arg-type]
+            str(r["received_on"] or ""),
+            "oui" if r["late"] else "",
+            "" if r["schools"] is None else str(r["schools"]),
+            "" if r["student_accounts"] is None else str(r["student_accounts"]),
+            ", ".join(r["flags"]),  # type: ignore[arg-type]
+        )
+    out.print(table)
+    counts = {k: sum(1 for r in rows if r["status"] == k) for k in STATUS_FR}
+    late = sum(1 for r in rows if r["late"])
+    out.print(
+        f"{len(rows)} collectivités : {counts['complete']} complètes, "
+        f"{counts['incomplete']} incomplètes, {counts['missing']} sans envoi, {late} en retard."
+    )
+
+
+# ----------------------------------------------------------------------------- samples
+
+
+@samples_app.command("generate")
+def samples_generate(
+    out_dir: Annotated[Path, typer.Argument(help="Folder to write the sample dossiers to.")],
+    seed: Annotated[int, typer.Option(help="Random seed (same seed, same bytes).")] = 2022,
+    count: Annotated[int, typer.Option(help="How many collectivities send something.")] = 40,
+) -> None:
+    """Write the deterministic sample dossiers and their ground truth (truth.json)."""
+    from samples import generate
+
+    manifest = generate(out_dir, seed=seed, count=count)
+    err.print(f"{len(manifest.files)} files written to {out_dir} (ground truth: truth.json)")
+
+
+def main() -> None:  # pragma: no cover - console script entry
+    app()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
