@@ -7,6 +7,7 @@ brings the schema to the latest Alembic revision, ``session(engine)`` is a unit 
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -18,7 +19,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError
+from sqlalchemy.exc import ArgumentError, OperationalError
 from sqlmodel import Session
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
@@ -27,6 +28,14 @@ SQLITE_BUSY_TIMEOUT_MS = 30_000
 
 class DatabaseURLError(ValueError):
     """A database URL that cannot be used; the message says why."""
+
+
+class DatabaseUnavailableError(RuntimeError):
+    """The database cannot be reached (server down, wrong credentials, unreadable file)."""
+
+
+# Any constant: serializes concurrent ``upgrade()`` calls on one PostgreSQL database.
+_MIGRATION_LOCK_ID = 734_002_122
 
 
 def _normalize_url(url: str) -> str:
@@ -42,6 +51,11 @@ def _normalize_url(url: str) -> str:
             )
         return parsed.set(drivername="postgresql+psycopg").render_as_string(hide_password=False)
     if backend == "sqlite":
+        database = parsed.database
+        if database and database != ":memory:" and not database.startswith("file:"):
+            parent = Path(database).expanduser().resolve().parent
+            if not parent.is_dir():
+                raise DatabaseURLError(f"directory of the SQLite database does not exist: {parent}")
         return url
     raise DatabaseURLError(f"unsupported database {backend!r}: use sqlite or postgresql+psycopg")
 
@@ -125,11 +139,32 @@ def downgrade(url_or_engine: str | Engine, revision: str) -> None:
     _run(url_or_engine, lambda cfg: command.downgrade(cfg, revision))
 
 
+def connect(url: str, *, migrate: bool = True) -> Engine:
+    """An engine on ``url`` whose schema is up to date (``migrate=False``: as it is)."""
+    engine = make_engine(url)
+    if migrate:
+        upgrade(engine)
+    return engine
+
+
+def _connect(engine: Engine) -> Connection:
+    try:
+        return engine.connect()
+    except OperationalError as exc:
+        url = engine.url.render_as_string(hide_password=True)
+        raise DatabaseUnavailableError(f"cannot connect to {url}: {exc.orig}") from exc
+
+
+# Alembic's ``context`` is module-global: one migration at a time in a process (other
+# processes are kept out by BEGIN IMMEDIATE on SQLite, an advisory lock on PostgreSQL).
+_ALEMBIC_LOCK = threading.Lock()
+
+
 def _run(url_or_engine: str | Engine, action: Any) -> None:
     own = isinstance(url_or_engine, str)
     engine = make_engine(url_or_engine) if isinstance(url_or_engine, str) else url_or_engine
     try:
-        with engine.connect() as conn:
+        with _ALEMBIC_LOCK, _connect(engine) as conn:
             sqlite = conn.dialect.name == "sqlite"
             if sqlite:
                 # Table rebuilds of batch migrations must not trip foreign keys; the
@@ -137,6 +172,8 @@ def _run(url_or_engine: str | Engine, action: Any) -> None:
                 set_sqlite_foreign_keys(conn, on=False)
             try:
                 with conn.begin():
+                    if conn.dialect.name == "postgresql":
+                        conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_MIGRATION_LOCK_ID})")
                     cfg = alembic_config()
                     cfg.attributes["connection"] = conn
                     action(cfg)
@@ -164,7 +201,7 @@ def set_sqlite_foreign_keys(conn: Connection, *, on: bool) -> None:
 
 def current_revision(engine: Engine) -> str | None:
     """The schema's current Alembic revision (None on an empty database)."""
-    with engine.connect() as conn:
+    with _connect(engine) as conn:
         return MigrationContext.configure(conn).get_current_revision()
 
 

@@ -263,6 +263,46 @@ def test_bad_database_urls(url: str, message: str) -> None:
         db.make_engine(url)
 
 
+def test_concurrent_upgrades(empty_db_url: str) -> None:
+    """Every command migrates on start: several processes at once must all succeed."""
+    import subprocess
+    import sys
+
+    code = "import sys; from storage.db import upgrade; upgrade(sys.argv[1])"
+    root = Path(db.__file__).resolve().parent.parent
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", code, empty_db_url],
+            cwd=root,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(2)
+    ]
+    results = [p.communicate(timeout=120) for p in procs]
+    assert [p.returncode for p in procs] == [0, 0], results
+    engine = db.connect(empty_db_url)
+    try:
+        assert db.is_up_to_date(engine) and _diff(engine, Base.metadata) == []
+    finally:
+        engine.dispose()
+
+
+def test_unreachable_databases(tmp_path: Path) -> None:
+    with pytest.raises(db.DatabaseURLError, match="does not exist"):
+        db.make_engine(f"sqlite:///{tmp_path / 'no' / 'such' / 'dir.sqlite3'}")
+    import socket
+
+    with socket.socket() as s:  # a port nobody listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    url = f"postgresql+psycopg://nobody:secret@127.0.0.1:{port}/x?connect_timeout=2"
+    with pytest.raises(db.DatabaseUnavailableError, match="cannot connect") as info:
+        db.upgrade(url)
+    assert "secret" not in str(info.value)
+
+
 def test_plain_postgresql_url_uses_psycopg() -> None:
     engine = db.make_engine("postgresql://u:p%40ss@127.0.0.1:1/x")
     assert engine.dialect.driver == "psycopg"
