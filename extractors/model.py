@@ -80,6 +80,8 @@ class Document:
     fields: dict[str, FieldResult] = field(default_factory=dict)
     ocr: bool = False
     attachment: str | None = None
+    # French reason when the piece could not be read (e.g. a damaged e-mail attachment)
+    error: str | None = None
 
     def value(self, name: str) -> FieldValue:
         f = self.fields.get(name)

@@ -1,0 +1,265 @@
+"""Extraction benchmark: speed and accuracy.
+
+    .venv/bin/python benchmarks/bench_extract.py [--corpus DIR] [--count N] [--seed S]
+                                                 [--no-speed] [--no-accuracy] [-v]
+
+Speed: pages/s of text-layer pages and of scanned (OCR) pages, and the ratio of the
+pipeline's seconds per scanned page to a plain ``tesseract page.png out -l fra`` on the
+same page in the same run (target <= 1.3), with one thread (``OMP_THREAD_LIMIT=1``, as
+the pipeline runs it) and with tesseract left alone.
+
+Accuracy: over the sample generator's corpus (``samples.generate``; made in a temporary
+directory unless ``--corpus`` names one): page types, each field per document type, split
+by digital and scanned files, and the two hard rules: never ``signed: true`` on an
+unsigned convention, never an ``act_id`` on a délibération without one.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import io
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from extractors import extract_file, extract_files  # noqa: E402
+from extractors.model import Document, parse_field_value  # noqa: E402
+
+# --------------------------------------------------------------------------- speed
+
+
+def _text_pdf(pages: int) -> bytes:
+    from reportlab.lib.pagesizes import A4
+    from reportlab.pdfgen.canvas import Canvas
+
+    buf = io.BytesIO()
+    c = Canvas(buf, pagesize=A4)
+    words = (
+        "Vu le code général des collectivités territoriales le groupement de commandes "
+        "passera un marché public dont la finalité sera de mettre à disposition des écoles"
+    ).split()
+    for p in range(pages):
+        c.setFont("Times-Roman", 10)
+        for i in range(60):
+            line = " ".join(words[(i + p + k) % len(words)] for k in range(14))
+            c.drawString(60, 800 - i * 12.5, line)
+        c.showPage()
+    c.save()
+    return buf.getvalue()
+
+
+def _scan_page_png(out: Path) -> Path:
+    """A realistic scanned page: a text PDF rendered at 300 dpi, slightly rotated, grey."""
+    import pypdfium2 as pdfium
+    from PIL import Image
+
+    pdf = pdfium.PdfDocument(_text_pdf(1))
+    img = pdf[0].render(scale=300 / 72).to_pil().convert("L")
+    pdf.close()
+    img = img.rotate(-1.2, resample=Image.Resampling.BILINEAR, fillcolor=255)
+    path = out / "page.png"
+    img.save(path, dpi=(300, 300))
+    return path
+
+
+def speed(tmp: Path) -> dict[str, float]:
+    res: dict[str, float] = {}
+    data = _text_pdf(50)
+    extract_file(data, filename="warm.pdf")
+    t = time.perf_counter()
+    docs = extract_file(data, filename="text.pdf")
+    el = time.perf_counter() - t
+    pages = sum(len(d.pages) for d in docs)
+    res["text_pages_per_s"] = pages / el
+    print(f"text-layer pages: {pages} in {el:.2f} s = {pages / el:.0f} pages/s")
+
+    png = _scan_page_png(tmp)
+    png_bytes = png.read_bytes()
+    env1 = {**os.environ, "OMP_THREAD_LIMIT": "1"}
+    runs = 3
+
+    def plain(env: dict[str, str]) -> float:
+        best = 1e9
+        for _ in range(runs):
+            t0 = time.perf_counter()
+            subprocess.run(
+                ["tesseract", str(png), str(tmp / "out"), "-l", "fra"],
+                env=env,
+                check=True,
+                capture_output=True,
+            )
+            best = min(best, time.perf_counter() - t0)
+        return best
+
+    def ours() -> float:
+        best = 1e9
+        for _ in range(runs):
+            t0 = time.perf_counter()
+            extract_file(png_bytes, filename="page.png", workers=1)
+            best = min(best, time.perf_counter() - t0)
+        return best
+
+    base1 = plain(env1)
+    mine = ours()
+    base_free = plain(dict(os.environ))
+    res["ocr_seconds_per_page"] = mine
+    res["tesseract_1thread_s"] = base1
+    res["tesseract_default_s"] = base_free
+    res["ratio_vs_tesseract_1thread"] = mine / base1
+    res["ratio_vs_tesseract_default"] = mine / base_free
+    print(
+        f"scanned page: pipeline {mine:.2f} s; plain tesseract {base1:.2f} s with "
+        f"OMP_THREAD_LIMIT=1, {base_free:.2f} s left alone"
+    )
+    print(
+        f"ratio pipeline / plain tesseract: {mine / base1:.2f} (same thread setting; "
+        f"target <= 1.3), {mine / base_free:.2f} (tesseract left alone)"
+    )
+
+    # throughput of a multi-page scan with every core
+    from PIL import Image
+
+    frames = [Image.open(png).convert("L") for _ in range(2 * (os.cpu_count() or 1))]
+    buf = io.BytesIO()
+    frames[0].save(buf, format="TIFF", save_all=True, append_images=frames[1:], dpi=(300, 300))
+    t = time.perf_counter()
+    docs = extract_file(buf.getvalue(), filename="scan.tif")
+    el = time.perf_counter() - t
+    n = sum(len(d.pages) for d in docs)
+    res["ocr_pages_per_s"] = n / el
+    print(f"scanned pages, all cores: {n} in {el:.1f} s = {n / el:.2f} pages/s")
+    return res
+
+
+# --------------------------------------------------------------------------- accuracy
+
+
+def _norm(value: Any) -> Any:
+    if isinstance(value, str):
+        return " ".join(value.split()).upper()
+    return value
+
+
+def _match(truth: list[Any], found: list[Document]) -> dict[int, Document | None]:
+    """Truth document index -> the found document covering its first page."""
+    out: dict[int, Document | None] = {}
+    for i, t in enumerate(truth):
+        cands = [d for d in found if d.attachment == t.attachment and t.pages[0] in d.pages]
+        if not cands and t.pages == []:
+            cands = [d for d in found if d.attachment == t.attachment]
+        out[i] = cands[0] if cands else None
+    return out
+
+
+def accuracy(corpus: Path, verbose: bool = False) -> dict[str, Any]:
+    from config.campaign import load_campaign
+    from config.settings import DEFAULT_CAMPAIGN
+    from samples import Manifest
+
+    campaign = load_campaign(DEFAULT_CAMPAIGN)
+    keywords = {k: list(v.keywords) for k, v in campaign.pieces.items()}
+    labels = dict(campaign.signatory_block)
+    manifest = Manifest.load(corpus)
+    paths = [corpus / p for p in manifest.files]
+    t = time.perf_counter()
+    results = extract_files(paths, keywords=keywords, signatory_labels=labels)
+    elapsed = time.perf_counter() - t
+    print(f"\ncorpus: {len(paths)} files in {elapsed:.0f} s")
+
+    stats: dict[str, dict[str, list[int]]] = defaultdict(lambda: defaultdict(lambda: [0, 0]))
+    violations: list[str] = []
+    errors = 0
+    for rel, res in zip(manifest.files, results, strict=True):
+        ft = manifest.files[rel]
+        group = "scanned" if ft.scanned else "digital"
+        if res.error is not None:
+            errors += 1
+            print(f"  ERROR {rel}: {res.error.message_fr}")
+        found = res.documents
+        # page types
+        truth_pages: dict[tuple[str | None, int], str] = {}
+        for d in ft.documents:
+            for p in d.pages:
+                truth_pages[(d.attachment, p)] = d.type
+        got_pages = {(d.attachment, p): d.type for d in found for p in d.pages}
+        for key, typ in truth_pages.items():
+            ok = got_pages.get(key) == typ
+            stats[group]["page_type"][0] += ok
+            stats[group]["page_type"][1] += 1
+            if not ok and verbose:
+                print(f"  page {rel} {key}: truth {typ}, got {got_pages.get(key)}")
+        matched = _match(ft.documents, found)
+        for i, td in enumerate(ft.documents):
+            doc = matched[i]
+            for name, raw in td.fields.items():
+                want = parse_field_value(name, raw)
+                got = doc.value(name) if doc is not None and doc.type == td.type else None
+                if doc is not None and doc.type != td.type:
+                    got = "<wrong type>"
+                ok = _norm(got) == _norm(want)
+                key = f"{td.type}.{name}"
+                stats[group][key][0] += ok
+                stats[group][key][1] += 1
+                stats[group]["fields"][0] += ok
+                stats[group]["fields"][1] += 1
+                if not ok and verbose:
+                    print(f"  field {rel} p{td.pages} {key}: truth {want!r}, got {got!r}")
+                if name == "signed" and want is False and got is True:
+                    violations.append(f"{rel}: signed=true on an unsigned convention")
+                if name == "act_id" and want is None and got not in (None, "<wrong type>"):
+                    violations.append(f"{rel}: act_id {got!r} on a délibération without one")
+    print()
+    for group in ("digital", "scanned"):
+        if group not in stats:
+            continue
+        print(f"{group}:")
+        for key in sorted(stats[group], key=lambda k: (k not in ("page_type", "fields"), k)):
+            ok, n = stats[group][key]
+            print(f"  {key:38} {ok:4}/{n:<4} {100 * ok / n:6.1f} %")
+    print(f"files with an extraction error: {errors}")
+    print(f"hard-rule violations: {len(violations)}")
+    for v in violations:
+        print("  " + v)
+    return {"stats": stats, "violations": violations, "seconds": elapsed}
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    ap.add_argument("--corpus", type=Path, help="an existing corpus (truth.json) to score")
+    ap.add_argument("--count", type=int, default=40)
+    ap.add_argument("--seed", type=int, default=2022)
+    ap.add_argument("--no-speed", action="store_true")
+    ap.add_argument("--no-accuracy", action="store_true")
+    ap.add_argument("-v", "--verbose", action="store_true")
+    args = ap.parse_args(argv)
+    with tempfile.TemporaryDirectory(prefix="bench-extract-") as tmpd:
+        tmp = Path(tmpd)
+        if not args.no_speed:
+            speed(tmp)
+        if not args.no_accuracy:
+            corpus = args.corpus
+            if corpus is None:
+                try:
+                    from samples import generate
+                except ImportError:
+                    print("samples.generate is not available: accuracy skipped")
+                    return 0
+                corpus = tmp / "corpus"
+                t = time.perf_counter()
+                generate(corpus, seed=args.seed, count=args.count)
+                print(f"\ngenerated {args.count} dossiers in {time.perf_counter() - t:.0f} s")
+            accuracy(corpus, verbose=args.verbose)
+    print(f"done {dt.datetime.now():%H:%M:%S}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,64 @@
+"""Finding labels and phrases in OCR'd or extracted lines, tolerant of OCR slips."""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from extractors.dates import fold
+from extractors.pages import Line
+
+
+def clean_label(label: str) -> str:
+    return re.sub(r"[\s:.]+$", "", fold(label)).strip()
+
+
+def fuzzy_find(hay: str, needle: str, min_ratio: float = 0.84) -> tuple[int, int] | None:
+    """Span of ``needle`` in ``hay`` (both folded): exact, else the best approximate window
+    starting at a word boundary."""
+    if not needle:
+        return None
+    i = hay.find(needle)
+    if i >= 0:
+        return i, i + len(needle)
+    n = len(needle)
+    if n < 5 or len(hay) < n - 3:
+        return None
+    best: tuple[float, int, int] | None = None
+    starts = [0] + [m.end() for m in re.finditer(r"\s+", hay)]
+    quick = set(needle)
+    for s in starts:
+        if s >= len(hay):
+            break
+        for ln in (n - 2, n - 1, n, n + 1, n + 2):
+            if ln <= 0 or s + ln > len(hay) + 1:
+                continue
+            window = hay[s : s + ln]
+            if len(set(window) & quick) < 0.6 * len(quick):
+                continue
+            r = difflib.SequenceMatcher(None, window, needle, autojunk=False).ratio()
+            if r >= min_ratio and (best is None or r > best[0]):
+                best = (r, s, s + len(window))
+    return (best[1], best[2]) if best else None
+
+
+@dataclass(frozen=True)
+class LabelHit:
+    line_index: int
+    start: int  # span of the label in the line's text
+    end: int
+
+    def after(self, lines: Sequence[Line]) -> str:
+        return lines[self.line_index].text[self.end :]
+
+
+def find_label(lines: Sequence[Line], label: str, min_ratio: float = 0.84) -> list[LabelHit]:
+    needle = clean_label(label)
+    hits: list[LabelHit] = []
+    for i, ln in enumerate(lines):
+        span = fuzzy_find(fold(ln.text), needle, min_ratio)
+        if span:
+            hits.append(LabelHit(i, span[0], span[1]))
+    return hits
