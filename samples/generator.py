@@ -51,6 +51,7 @@ PARIS = ZoneInfo("Europe/Paris")
 DEADLINE = dt.date(2022, 1, 15)
 RECTORAT_EMAIL = "dane@ac-nantes.fr"
 ECOLLECTIVITES_EMAIL = "contact@ecollectivites.fr"
+CORPUS_TIME = dt.datetime(2022, 1, 31, 8, 0, tzinfo=PARIS)  # mtime of roster.csv, truth.json
 OUTPUT_DIRS = ("scans", "mail", "digital", ".work")
 
 # Scanner profiles of the mail room (and of a town hall's copier, for mailed scans).
@@ -881,4 +882,6 @@ def generate(
         collectivities=corpus.colls,
     )
     manifest.save()
+    for path in (manifest.truth_path, manifest.roster_path):  # the whole corpus is reproducible
+        os.utime(path, (CORPUS_TIME.timestamp(), CORPUS_TIME.timestamp()))
     return manifest

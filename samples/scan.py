@@ -182,22 +182,21 @@ def render_page(
     return img
 
 
-def _ocr_words(pdf: bytes, index: int) -> list[tuple[float, float, float, float, str]]:
-    """Upright words of a vector page (x0, bottom, x1, size, text), for an OCR layer."""
+def _ocr_lines(pdf: bytes, index: int) -> list[tuple[float, float, float, float, str]]:
+    """Upright text lines of a vector page (x0, bottom, x1, size, text), for an OCR layer."""
     import pdfplumber
 
     out = []
     with pdfplumber.open(io.BytesIO(pdf)) as doc:
         page = doc.pages[index]
         height = float(page.height)
-        words = page.extract_words(extra_attrs=["size", "upright"], keep_blank_chars=False)
-        for word in words:
-            if not word.get("upright", True):
-                continue
-            bottom = height - float(word["bottom"])
-            out.append(
-                (float(word["x0"]), bottom, float(word["x1"]), float(word["size"]), word["text"])
-            )
+        for line in page.extract_text_lines(return_chars=True):
+            chars = [c for c in line["chars"] if c.get("upright", True)]
+            if not chars or len(chars) < len(line["chars"]) / 2:
+                continue  # the stamp's or the seal's turned letters: OCR misses them
+            size = max(float(c["size"]) for c in chars)
+            bottom = height - float(line["bottom"])
+            out.append((float(line["x0"]), bottom, float(line["x1"]), size, line["text"]))
     return out
 
 
@@ -228,11 +227,16 @@ def run_job(job: ScanJob) -> ScanResult:
     path = Path(job.path)
     path.parent.mkdir(parents=True, exist_ok=True)
     sizes: list[int] = []
-    if job.format in ("pdf", "pdf_ocr"):
+    if job.format == "pdf":
+        encoded = [_encode_jpeg(img, q, job.dpi) for img, q in zip(images, qualities, strict=True)]
+        sizes = [len(data) for data in encoded]
+        pages = [(data, img.width, img.height) for data, img in zip(encoded, images, strict=True)]
+        path.write_bytes(image_pdf(pages, job.dpi, colour=job.colour))
+    elif job.format == "pdf_ocr":
         buf = io.BytesIO()
         canv = Canvas(buf, invariant=1, pageCompression=1)
         canv.setTitle(job.title)
-        canv.setCreator("Scanner du service courrier")
+        canv.setCreator("Scanner du service courrier (OCR)")
         canv.setAuthor("")
         for page, img, quality in zip(job.pages, images, qualities, strict=True):
             data = _encode_jpeg(img, quality, job.dpi)
@@ -240,8 +244,7 @@ def run_job(job: ScanJob) -> ScanResult:
             w_pt, h_pt = img.width * 72 / job.dpi, img.height * 72 / job.dpi
             canv.setPageSize((w_pt, h_pt))
             canv.drawImage(_JpegReader(data), 0, 0, w_pt, h_pt)
-            if job.format == "pdf_ocr":
-                _text_layer(canv, job.sources[page.source], page.index)
+            _text_layer(canv, job.sources[page.source], page.index)
             canv.showPage()
         canv.save()
         path.write_bytes(buf.getvalue())
@@ -274,6 +277,54 @@ def run_job(job: ScanJob) -> ScanResult:
     return ScanResult(str(path), len(images), sizes)
 
 
+def image_pdf(pages: list[tuple[bytes, int, int]], dpi: int, *, colour: bool) -> bytes:
+    """A PDF as scanners write them: one JPEG (DCTDecode) per page, nothing else (no
+    fonts, no text). ``pages``: (JPEG bytes, width px, height px)."""
+    out = bytearray(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
+    offsets: list[int] = []
+
+    def obj(body: bytes, stream: bytes | None = None) -> int:
+        offsets.append(len(out))
+        out.extend(f"{len(offsets)} 0 obj\n".encode())
+        out.extend(body)
+        if stream is not None:
+            out.extend(b"\nstream\n" + stream + b"\nendstream")
+        out.extend(b"\nendobj\n")
+        return len(offsets)
+
+    n = len(pages)
+    kids = " ".join(f"{3 + 3 * i} 0 R" for i in range(n))
+    obj(b"<< /Type /Catalog /Pages 2 0 R >>")
+    obj(f"<< /Type /Pages /Kids [{kids}] /Count {n} >>".encode())
+    space = "/DeviceRGB" if colour else "/DeviceGray"
+    for i, (data, w_px, h_px) in enumerate(pages):
+        w, h = w_px * 72 / dpi, h_px * 72 / dpi
+        page_no = 3 + 3 * i
+        obj(
+            f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 {w:.2f} {h:.2f}] "
+            f"/Resources << /XObject << /Im0 {page_no + 2} 0 R >> >> "
+            f"/Contents {page_no + 1} 0 R >>".encode()
+        )
+        content = f"q {w:.2f} 0 0 {h:.2f} 0 0 cm /Im0 Do Q".encode()
+        obj(f"<< /Length {len(content)} >>".encode(), content)
+        obj(
+            f"<< /Type /XObject /Subtype /Image /Width {w_px} /Height {h_px} "
+            f"/ColorSpace {space} /BitsPerComponent 8 /Filter /DCTDecode "
+            f"/Length {len(data)} >>".encode(),
+            data,
+        )
+    info = obj(b"<< /Producer (Scanner du service courrier) >>")
+    xref = len(out)
+    out.extend(f"xref\n0 {len(offsets) + 1}\n0000000000 65535 f \n".encode())
+    for offset in offsets:
+        out.extend(f"{offset:010d} 00000 n \n".encode())
+    out.extend(
+        f"trailer\n<< /Size {len(offsets) + 1} /Root 1 0 R /Info {info} 0 R >>\n"
+        f"startxref\n{xref}\n%%EOF\n".encode()
+    )
+    return bytes(out)
+
+
 class _JpegReader(ImageReader):
     """Hands a JPEG to reportlab as is (DCTDecode). reportlab names images after their
     decoded pixels; a hash of the JPEG bytes does as well and avoids decoding."""
@@ -294,7 +345,7 @@ def _bilevel(img: Image.Image) -> Image.Image:
 
 def _text_layer(canv: Canvas, pdf: bytes, index: int) -> None:
     """Invisible text (render mode 3) where the words are, as OCR software adds."""
-    for x0, y, x1, size, text in _ocr_words(pdf, index):
+    for x0, y, x1, size, text in _ocr_lines(pdf, index):
         size = max(1.0, size)
         natural = canv.stringWidth(text, "Helvetica", size)
         t = canv.beginText(x0, y + size * 0.2)
