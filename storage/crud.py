@@ -12,6 +12,7 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from sqlalchemy import or_
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -1003,9 +1004,9 @@ def list_dossiers(
     )
     if status is not None:
         _require(status, DOSSIER_STATUSES, "statut de dossier")
-        cond = DossierState.status == status
+        cond = col(DossierState.status) == status
         if status == "missing":
-            cond = cond | col(DossierState.id).is_(None)
+            cond = or_(cond, col(DossierState.id).is_(None))
         query = query.where(cond)
     if department is not None:
         query = query.where(Collectivity.department == department)

@@ -9,8 +9,10 @@ Run programmatically by ``storage.db.upgrade()`` (which hands over a connection 
 from __future__ import annotations
 
 from logging.config import fileConfig
+from typing import Any, Literal
 
 from alembic import context
+from alembic.autogenerate.api import AutogenContext
 from sqlalchemy.engine import Connection
 from sqlmodel.sql.sqltypes import AutoString
 
@@ -33,7 +35,7 @@ def _url() -> str:
     return Settings().db_url
 
 
-def _render_item(type_: str, obj: object, autogen_context: object) -> str | bool:
+def _render_item(type_: str, obj: Any, autogen_context: AutogenContext) -> str | Literal[False]:
     """Autogenerate writes plain SQLAlchemy types, so migrations never import app code."""
     if type_ == "type":
         if isinstance(obj, UTCDateTime):
