@@ -22,8 +22,9 @@ from rich.progress import (
     TimeElapsedColumn,
 )
 
-err = Console(stderr=True)
-out = Console()
+# Not a terminal (a pipe, a log file): wide enough for the status table, no wrapping.
+err = Console(stderr=True, width=None if sys.stderr.isatty() else 160)
+out = Console(width=None if sys.stdout.isatty() else 160)
 
 
 def setup_logging(verbose: bool = False) -> None:

@@ -150,29 +150,20 @@ def print_status_table(rows: list[dict[str, object]], limit: int | None = None) 
     shown = sorted(rows, key=lambda r: (r["status"] == "missing", str(r["code"])))
     if limit is not None:
         shown = [r for r in shown if r["status"] != "missing"][:limit]
-    table = Table(show_lines=False)
-    for header in (
-        "code",
-        "collectivité",
-        "dép.",
-        "voie",
-        "statut",
-        "manque",
-        "reçu le",
-        "retard",
-        "écoles",
-        "comptes",
-        "alertes",
-    ):
-        table.add_column(header)
+    short = {"convention": "convention", "deliberation": "délibération", "needs_form": "besoins"}
+    table = Table(show_lines=False, pad_edge=False)
+    for header in ("code", "collectivité", "dép.", "statut", "manque", "reçu le", "retard"):
+        table.add_column(header, no_wrap=header != "collectivité")
+    table.add_column("écoles", justify="right")
+    table.add_column("comptes", justify="right")
+    table.add_column("alertes")
     for r in shown:
         table.add_row(
             str(r["code"]),
             str(r["name"]),
             str(r["department"]),
-            str(r["route"]),
             STATUS_FR.get(str(r["status"]), str(r["status"])),
-            ", ".join(r["missing"]),  # type: ignore[arg-type]
+            ", ".join(short.get(m, m) for m in r["missing"]),  # type: ignore[attr-defined]
             str(r["received_on"] or ""),
             "oui" if r["late"] else "",
             "" if r["schools"] is None else str(r["schools"]),
@@ -202,6 +193,37 @@ def samples_generate(
 
     manifest = generate(out_dir, seed=seed, count=count)
     err.print(f"{len(manifest.files)} files written to {out_dir} (ground truth: truth.json)")
+
+
+@app.command("demo")
+def demo(
+    ctx: typer.Context,
+    no_serve: Annotated[bool, typer.Option("--no-serve", help="Do not start the web app.")] = False,
+    count: Annotated[int, typer.Option(help="How many collectivities send something.")] = 40,
+    seed: Annotated[int, typer.Option(help="Random seed of the sample corpus.")] = 2022,
+    home: Annotated[Path, typer.Option(help="Demo home (wiped at each run).")] = Path("var/demo"),
+    as_json: JsonOpt = False,
+) -> None:
+    """The sample campaign end to end: roster, sample dossiers, pipeline, status table."""
+    from flows.demo import run_demo
+
+    app_ctx = _context(ctx)
+    try:
+        result = run_demo(home.resolve(), app_ctx.campaign, seed=seed, count=count)
+    except (CampaignError, RuntimeError, ValueError) as exc:
+        raise _fail(str(exc)) from exc
+    if as_json:
+        emit_json(result.rows)
+    else:
+        print_status_table(result.rows, limit=None if count > 200 else count * 2)
+        for notice in result.notices:
+            err.print(f"[yellow]note:[/yellow] {notice}")
+        timings = ", ".join(f"{k} {v:.1f} s" for k, v in result.timings.items())
+        err.print(f"demo home: {result.home} (corpus: {result.corpus}); {timings}")
+    if not no_serve:
+        err.print(
+            "[yellow]note:[/yellow] the web app is not built yet (issue 5): nothing to serve."
+        )
 
 
 def main() -> None:  # pragma: no cover - console script entry

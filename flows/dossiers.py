@@ -36,16 +36,30 @@ def reevaluate(
     *,
     actor: str = "system:rules",
 ) -> int:
-    """Re-evaluate the given dossiers (all of the roster when None); returns how many."""
-    if collectivity_ids is None:
-        targets = crud.list_collectivities(session)
-    else:
+    """Re-evaluate the given dossiers (the whole roster when None); returns how many
+    verdicts were computed. Over the whole roster, a collectivity with no document and
+    no open rules flag is evaluated in memory and written only when its verdict changed
+    (most of a roster, most of a campaign)."""
+    if collectivity_ids is not None:
         targets = [
             c for i in sorted(set(collectivity_ids)) if (c := crud.get_collectivity(session, i))
         ]
-    for collectivity in targets:
-        reevaluate_one(session, campaign, collectivity, actor=actor)
-    return len(targets)
+        for collectivity in targets:
+            reevaluate_one(session, campaign, collectivity, actor=actor)
+        return len(targets)
+    with_documents = crud.collectivity_ids_with_documents(session)
+    with_flags = crud.collectivity_ids_with_open_flags(session, origin="rules")
+    states = crud.dossier_states_by_collectivity(session)
+    collectivities = crud.list_collectivities(session)
+    for collectivity in collectivities:
+        assert collectivity.id is not None
+        if collectivity.id in with_documents or collectivity.id in with_flags:
+            reevaluate_one(session, campaign, collectivity, actor=actor)
+            continue
+        evaluation = evaluate(campaign, collectivity.to_ref(), [])
+        if not crud.same_verdict(states.get(collectivity.id), evaluation):
+            crud.save_evaluation(session, collectivity.id, evaluation, actor=actor)
+    return len(collectivities)
 
 
 def status_row(

@@ -86,9 +86,10 @@ def _as_date(campaign: Campaign, value: Any) -> dt.date | None:
 
 def receipt_of(campaign: Campaign, piece: Piece) -> tuple[dt.date | None, ReceiptSource | None]:
     """When the piece was received, and from what evidence, best first: the date staff
-    recorded (``manual``), the arrival stamp read on the paper (``stamp``), the mail's
-    delivery time (``mail``), the file's modification time (``file_time``). Times become
-    the calendar day in the campaign's time zone (a mail delivered 2022-01-15T23:30Z is
+    recorded (``manual``), the arrival stamp read on the paper (``stamp``: its own, else
+    the one on another piece of the same scanned file), the mail's delivery time
+    (``mail``), the file's modification time (``file_time``). Times become the
+    calendar day in the campaign's time zone (a mail delivered 2022-01-15T23:30Z is
     received on 16 January in Paris). ``(None, None)`` when there is no evidence at all;
     an unreadable stamp value is skipped, not trusted."""
     if piece.manual_received_on is not None:
@@ -96,6 +97,8 @@ def receipt_of(campaign: Campaign, piece: Piece) -> tuple[dt.date | None, Receip
         if day is not None:
             return day, "manual"
     stamp = _as_date(campaign, piece.fields.get("arrival_stamp_date"))
+    if stamp is None:
+        stamp = _as_date(campaign, piece.file_stamp_date)
     if stamp is not None:
         return stamp, "stamp"
     if isinstance(piece.delivered_at, dt.datetime):

@@ -28,7 +28,9 @@ class Piece:
     ``fields`` holds extracted (or corrected) values by name, dates as ``datetime.date``.
     ``channel``: how it reached us, ``registered_mail`` (paper, scanned) or ``email``.
     Receipt evidence, best first: ``manual_received_on`` (recorded by staff), the field
-    ``arrival_stamp_date``, ``delivered_at`` (the mail's delivery time), ``file_mtime``.
+    ``arrival_stamp_date``, ``file_stamp_date`` (the stamp on another piece of the same
+    scanned file: an envelope is stamped once, on its first page), ``delivered_at`` (the
+    mail's delivery time), ``file_mtime``.
     """
 
     doc_type: str
@@ -37,6 +39,7 @@ class Piece:
     delivered_at: dt.datetime | None = None
     file_mtime: dt.datetime | None = None
     manual_received_on: dt.date | None = None
+    file_stamp_date: dt.date | None = None
     duplicate: bool = False
     document_id: int | None = None
 

@@ -719,7 +719,16 @@ def pieces_for(session: Session, collectivity_id: int, tz: dt.tzinfo) -> list[Pi
             items[item_id] = get_source_item(session, item_id)
         return items[item_id]
 
-    for doc in list_documents(session, collectivity_id):
+    documents = list_documents(session, collectivity_id)
+    # An envelope scanned at once is stamped once: the earliest stamp read on any piece
+    # of a file dates the other pieces of that file.
+    file_stamps: dict[int, dt.date] = {}
+    for doc in documents:
+        stamp = doc.value("arrival_stamp_date")
+        if isinstance(stamp, dt.date):
+            known = file_stamps.get(doc.source_item_id)
+            file_stamps[doc.source_item_id] = min(stamp, known) if known else stamp
+    for doc in documents:
         own = item(doc.source_item_id)
         if own is None:  # pragma: no cover - the foreign key forbids it
             continue
@@ -742,6 +751,7 @@ def pieces_for(session: Session, collectivity_id: int, tz: dt.tzinfo) -> list[Pi
                 delivered_at=delivered,
                 file_mtime=mtime,
                 manual_received_on=manual,
+                file_stamp_date=file_stamps.get(doc.source_item_id),
                 duplicate=doc.duplicate_of_id is not None or own.duplicate_of_id is not None,
                 document_id=doc.id,
             )
@@ -1014,3 +1024,47 @@ def list_dossiers(
         query = query.where(Collectivity.kind == kind)
     rows = session.exec(query.order_by(col(Collectivity.code))).all()
     return [(c, s) for c, s in rows]
+
+
+# --------------------------------------------------------------------------------------
+# Bulk reads for re-evaluating a whole roster
+
+
+def collectivity_ids_with_documents(session: Session) -> set[int]:
+    """Ids of the collectivities that have at least one document attached."""
+    rows = session.exec(
+        select(Document.collectivity_id)
+        .where(col(Document.collectivity_id).is_not(None))
+        .distinct()
+    ).all()
+    return {int(r) for r in rows if r is not None}
+
+
+def collectivity_ids_with_open_flags(session: Session, *, origin: str | None = None) -> set[int]:
+    """Ids of the collectivities that have an open flag (of that origin)."""
+    query = select(Flag.collectivity_id).where(
+        col(Flag.resolved_at).is_(None), col(Flag.collectivity_id).is_not(None)
+    )
+    if origin is not None:
+        query = query.where(Flag.origin == origin)
+    return {int(r) for r in session.exec(query.distinct()).all() if r is not None}
+
+
+def dossier_states_by_collectivity(session: Session) -> dict[int, DossierState]:
+    return {s.collectivity_id: s for s in session.exec(select(DossierState)).all()}
+
+
+def same_verdict(state: DossierState | None, evaluation: Evaluation) -> bool:
+    """True when a stored verdict already says what ``evaluation`` says."""
+    if state is None:
+        return False
+    return (
+        state.route == evaluation.route
+        and state.status == evaluation.status
+        and list(state.missing) == list(evaluation.missing)
+        and state.received_on == evaluation.received_on
+        and bool(state.late) == bool(evaluation.late)
+        and state.schools == evaluation.schools
+        and state.student_accounts == evaluation.student_accounts
+        and list(state.flag_codes) == list(evaluation.flag_codes)
+    )

@@ -51,6 +51,7 @@ def piece(
     channel: str = "registered_mail",
     dup: bool = False,
     id: int | None = None,
+    file_stamp: dt.date | None = None,
 ) -> Piece:
     """A piece, valid by default for the e-primo campaign, for Saint-Sébastien."""
     defaults: dict[str, dict[str, Any]] = {
@@ -81,6 +82,7 @@ def piece(
         delivered_at=at,
         file_mtime=mtime,
         manual_received_on=on,
+        file_stamp_date=file_stamp,
         duplicate=dup,
         document_id=id,
     )
@@ -682,6 +684,16 @@ RECEIPTS = [
         "stamp_before_mail",
         dict(stamp=D(2022, 1, 10), at=T_MAIL, mtime=T_FILE),
         (D(2022, 1, 10), "stamp"),
+    ),
+    (
+        "own_stamp_before_file_stamp",
+        dict(stamp=D(2022, 1, 10), file_stamp=D(2022, 1, 8), at=T_MAIL),
+        (D(2022, 1, 10), "stamp"),
+    ),
+    (
+        "envelope_stamp_dates_the_other_pieces",
+        dict(file_stamp=D(2022, 1, 8), at=T_MAIL, mtime=T_FILE),
+        (D(2022, 1, 8), "stamp"),
     ),
     ("stamp_iso_string", dict(stamp="2022-01-10", mtime=T_FILE), (D(2022, 1, 10), "stamp")),
     ("unreadable_stamp_skipped", dict(stamp="illisible", at=T_MAIL), (D(2022, 1, 12), "mail")),

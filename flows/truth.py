@@ -1,0 +1,134 @@
+"""Load a sample corpus's ground truth into storage, as if every piece had been read
+perfectly. It stands in for extraction where reading is not the point: the demo until
+the ingestion flow reads the files itself, and benchmarks of the dossier rules and the
+web app. Every stored document says so (``match_method = "truth"``)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import email
+import email.policy
+import io
+import zipfile
+from email.message import EmailMessage
+from pathlib import Path
+
+from sqlmodel import Session
+
+from extractors.model import Document as ExtractedDocument
+from extractors.model import FieldResult
+from samples.model import FileTruth, Manifest
+from storage import crud
+from storage.files import FileStore
+
+ACTOR = "system:truth-loader"
+
+
+def _attachments(raw: bytes) -> dict[str, bytes]:
+    """Every named attachment of a message, nested messages and ZIP members included."""
+    found: dict[str, bytes] = {}
+    message = email.message_from_bytes(raw, policy=email.policy.default)
+    assert isinstance(message, EmailMessage)
+    for part in message.walk():
+        name = part.get_filename()
+        if not name or part.is_multipart():
+            continue
+        payload = part.get_payload(decode=True)
+        if not isinstance(payload, bytes):
+            continue
+        if name.lower().endswith(".zip"):
+            with zipfile.ZipFile(io.BytesIO(payload)) as archive:
+                for member in archive.namelist():
+                    found[Path(member).name] = archive.read(member)
+        elif name.lower().endswith(".eml"):
+            found.update(_attachments(payload))
+        else:
+            found[name] = payload
+    return found
+
+
+def _extracted(file: FileTruth, attachment: str | None) -> list[ExtractedDocument]:
+    return [
+        ExtractedDocument(
+            type=d.type,
+            pages=list(d.pages),
+            fields={k: FieldResult(v, 1.0) for k, v in d.values().items()},
+            ocr=file.scanned,
+            attachment=d.attachment,
+        )
+        for d in file.documents
+        if d.attachment == attachment
+    ]
+
+
+def load_truth(session: Session, store: FileStore, manifest: Manifest) -> set[int]:
+    """Store every file of the corpus with its true documents, attached to the
+    collectivity that sent it. Returns the ids of the collectivities touched."""
+    touched: set[int] = set()
+    docs_by_file: dict[str, list[int]] = {}
+    for path, file in sorted(manifest.files.items()):
+        raw = (manifest.out_dir / path).read_bytes()
+        sha = store.put(raw)
+        mtime = dt.datetime.fromisoformat(file.mtime)
+        if crud.find_source_item(session, _origin(file), path):
+            continue  # loaded already
+        collectivity = crud.get_collectivity_by_code(session, file.collectivity or "")
+        item = crud.add_source_item(
+            session,
+            sha256=sha,
+            size=len(raw),
+            origin=_origin(file),
+            origin_ref=path,
+            channel="email" if file.kind == "mail" else "registered_mail",
+            actor=ACTOR,
+            original_name=Path(path).name,
+            sender=file.sender,
+            subject=file.subject,
+            received_at=dt.datetime.fromisoformat(file.delivered_at) if file.delivered_at else None,
+            received_at_source="mail" if file.delivered_at else None,
+            file_mtime=mtime,
+        )
+        groups: list[tuple[int, list[ExtractedDocument]]] = []
+        if file.kind == "mail":
+            for name, data in sorted(_attachments(raw).items()):
+                docs = _extracted(file, name)
+                if not docs:
+                    continue
+                child_sha = store.put(data)
+                child = crud.add_source_item(
+                    session,
+                    sha256=child_sha,
+                    size=len(data),
+                    origin="attachment",
+                    origin_ref=f"{path}/{name}",
+                    channel="email",
+                    actor=ACTOR,
+                    parent_id=item.id,
+                    original_name=name,
+                )
+                assert child.id is not None
+                groups.append((child.id, docs))
+        else:
+            assert item.id is not None
+            groups.append((item.id, _extracted(file, None)))
+        original = docs_by_file.get(file.duplicate_of or "")
+        ids: list[int] = []
+        for item_id, docs in groups:
+            for doc in docs:
+                stored = crud.add_document(session, item_id, doc, actor=ACTOR)
+                assert stored.id is not None
+                if original and len(ids) < len(original):
+                    crud.set_document_duplicate(session, stored, original[len(ids)], actor=ACTOR)
+                ids.append(stored.id)
+                if collectivity is not None:
+                    crud.attach_document(
+                        session, stored, collectivity.id, method="truth", score=1.0, actor=ACTOR
+                    )
+        docs_by_file[path] = ids
+        if collectivity is not None and collectivity.id is not None:
+            touched.add(collectivity.id)
+    return touched
+
+
+def _origin(file: FileTruth) -> str:
+    return "eml" if file.kind == "mail" else "scan"
