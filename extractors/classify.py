@@ -84,7 +84,8 @@ LETTER = re.compile(
     r"|salutations distinguees|(haute|meilleure|respectueuse) consideration"
 )
 PAGE_NO = re.compile(
-    r"\bpage\s*(\d{1,3})\s*(?:/|sur)\s*(\d{1,3})\b|^\s*(\d{1,3})\s*/\s*(\d{1,3})\s*$"
+    r"\bpage\s*(\d{1,3})\s*(?:(?:/|sur)\s*(\d{1,3}))?\b|^\s*(\d{1,3})\s*/\s*(\d{1,3})\s*$",
+    re.M,
 )
 
 
@@ -165,7 +166,7 @@ def classify_page(page: Page, keywords: Mapping[str, Sequence[str]] | None = Non
     page_of = None
     for m in PAGE_NO.finditer(text):
         a, b = (m.group(1), m.group(2)) if m.group(1) else (m.group(3), m.group(4))
-        k, n = int(a), int(b)
+        k, n = int(a), int(b or 200)
         if 1 <= k <= n <= 200:
             page_of = (k, n)
     # a title found at the top only counts when the page is not a continuation

@@ -4,7 +4,7 @@ than by one template's coordinates. Every value comes with a confidence and evid
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 from extractors.actid import find_act_ids
@@ -13,7 +13,7 @@ from extractors.model import Evidence, FieldResult
 from extractors.pages import Box, Line, Page, union_boxes
 from extractors.scan import looks_like_stamp
 from extractors.signature import DEFAULT_LABELS
-from extractors.textmatch import clean_label, find_label, fuzzy_find
+from extractors.textmatch import LabelHit, clean_label, find_label, fuzzy_find
 
 
 @dataclass
@@ -74,6 +74,67 @@ def _same_row(a: Box, b: Box) -> bool:
     return overlap > 0.4 * min(a[3] - a[1], b[3] - b[1])
 
 
+def label_values(
+    pages: Sequence[Page],
+    labels: Sequence[str],
+    stop_labels: Sequence[str] = (),
+    *,
+    below: bool = True,
+) -> Iterator[Found]:
+    """What is written after a label: on the same line, else to its right on the same
+    row, else on the line just below (not another label). Labels that open their line
+    come first; a label with nothing after it gives an empty ``Found``."""
+    stops = [clean_label(s) for s in stop_labels]
+    hits: list[tuple[int, int, Page, str, LabelHit]] = []
+    for pi, page in enumerate(pages):
+        lines = page.lines
+        for li, label in enumerate(labels):
+            for hit in find_label(lines, label):
+                opening = hit.start <= 2
+                hits.append((0 if opening else 1, li, page, label, hit))
+                del opening
+    hits.sort(key=lambda h: (h[0], h[1]))
+    for _, _, page, label, hit in hits:
+        lines = page.lines
+        line = lines[hit.line_index]
+        rest = line.text[hit.end :]
+        value = clean_value(rest)
+        if value and not _is_label(value, stops):
+            start = len(line.text) - len(rest.lstrip(" :.…_"))
+            box = line.span_box(start, len(line.text))
+            yield Found(value, page, box, _ocr_conf(line, start, len(line.text)))
+            continue
+        lbox = line.span_box(hit.start, hit.end)
+        right = [
+            ln
+            for ln in lines
+            if ln is not line and _same_row(ln.box, lbox) and ln.box[0] > lbox[2] - 2
+        ]
+        if right:
+            ln = min(right, key=lambda x: x.box[0])
+            value = clean_value(ln.text)
+            if value and not _is_label(value, stops):
+                yield Found(value, page, ln.box, ln.conf / 100.0)
+                continue
+        if below:
+            h = lbox[3] - lbox[1]
+            under = [
+                ln
+                for ln in lines
+                if ln.box[1] > lbox[1] + 0.6 * h
+                and ln.box[1] < lbox[3] + 1.6 * h
+                and ln.box[2] > lbox[0]
+                and ln.box[0] < lbox[2] + 100
+            ]
+            if under:
+                ln = min(under, key=lambda x: x.box[1])
+                value = clean_value(ln.text)
+                if value and not _is_label(value, [*stops, clean_label(label)]):
+                    yield Found(value, page, ln.box, 0.8 * ln.conf / 100.0)
+                    continue
+        yield Found("", page, lbox, 0.0)  # label present, value blank
+
+
 def label_value(
     pages: Sequence[Page],
     labels: Sequence[str],
@@ -81,48 +142,14 @@ def label_value(
     *,
     below: bool = True,
 ) -> Found | None:
-    """The text written after a label: on the same line, else to its right on the same
-    row, else on the line just below (not another label)."""
-    stops = [clean_label(s) for s in stop_labels]
-    for page in reversed(pages):
-        lines = page.lines
-        for label in labels:
-            for hit in reversed(find_label(lines, label)):
-                line = lines[hit.line_index]
-                rest = line.text[hit.end :]
-                value = clean_value(rest)
-                if value and not _is_label(value, stops):
-                    start = len(line.text) - len(rest.lstrip(" :.…_"))
-                    box = line.span_box(start, len(line.text))
-                    return Found(value, page, box, _ocr_conf(line, start, len(line.text)))
-                lbox = line.span_box(hit.start, hit.end)
-                right = [
-                    ln
-                    for ln in lines
-                    if ln is not line and _same_row(ln.box, lbox) and ln.box[0] > lbox[2] - 2
-                ]
-                if right:
-                    ln = min(right, key=lambda x: x.box[0])
-                    value = clean_value(ln.text)
-                    if value and not _is_label(value, stops):
-                        return Found(value, page, ln.box, ln.conf / 100.0)
-                if below:
-                    h = lbox[3] - lbox[1]
-                    under = [
-                        ln
-                        for ln in lines
-                        if ln.box[1] > lbox[1] + 0.6 * h
-                        and ln.box[1] < lbox[3] + 1.6 * h
-                        and ln.box[2] > lbox[0]
-                        and ln.box[0] < lbox[2] + 100
-                    ]
-                    if under:
-                        ln = min(under, key=lambda x: x.box[1])
-                        value = clean_value(ln.text)
-                        if value and not _is_label(value, stops + [clean_label(label)]):
-                            return Found(value, page, ln.box, 0.8 * ln.conf / 100.0)
-                return Found("", page, lbox, 0.0)  # label present, value blank
-    return None
+    """The first value found after one of ``labels`` (see ``label_values``); a blank one
+    only when no occurrence of the label has a value."""
+    blank: Found | None = None
+    for found in label_values(pages, labels, stop_labels, below=below):
+        if found.text:
+            return found
+        blank = blank or found
+    return blank
 
 
 def _is_label(value: str, stops: Sequence[str]) -> bool:
@@ -144,7 +171,7 @@ def convention_fields(
         ("role", "signatory_role"),
         ("name", "signatory_name"),
     ):
-        found = label_value(pages, [lab[key]], all_labels, below=False)
+        found = label_value(pages, [lab[key]], all_labels)
         if found is None:
             continue
         if found.text and len(re.sub(r"\W", "", found.text)) >= 2:
@@ -294,7 +321,7 @@ def _meeting_date(pages: Sequence[Page]) -> FieldResult | None:
 
 _REFUSE = re.compile(
     r"(n'autorise pas|ne donne pas (l')?autorisation|ne pas (adherer|signer|autoriser|approuver)"
-    r"|\brefuse\b|\brejette\b|\bajourne\b|\breporter\b|\breporte\b|sursis a statuer"
+    r"|\brefus|\brejet|\bajourn|\breport(e|er|ee)?\b|sursis a statuer"
     r"|surseoir|avis defavorable|retire de l'ordre du jour|report(e|er) (sa|la) decision)"
 )
 _AUTHORIZE = re.compile(
@@ -445,17 +472,18 @@ def needs_fields(pages: Sequence[Page]) -> dict[str, FieldResult]:
 
 
 def _labelled_int(pages: Sequence[Page], labels: Sequence[str]) -> FieldResult | None:
-    found = label_value(
-        pages, labels, ["Référent", "Courriel", "Nom de l'école", "Commune"], below=False
-    )
-    if found is None:
-        return None
-    if not found.text:
-        return _result(None, 0.7, found.page, found.box, "")
-    n = _first_int(found.text)
-    if n is None or (found.text.strip()[:1].isalpha() and found.text.strip()[:1] not in "OolIS"):
-        return _result(None, 0.6, found.page, found.box, found.text)
-    return _result(n[0], 0.95 * max(found.conf, 0.4), found.page, found.box, found.text)
+    stops = ["Référent", "Courriel", "Nom de l'école", "Commune"]
+    blank: FieldResult | None = None
+    for found in label_values(pages, labels, stops, below=False):
+        text = found.text.strip()
+        if not text:
+            blank = blank or _result(None, 0.7, found.page, found.box, "")
+            continue
+        n = _first_int(text)
+        if n is None or (text[:1].isalpha() and text[:1] not in "OolIS"):
+            continue
+        return _result(n[0], 0.95 * max(found.conf, 0.4), found.page, found.box, text)
+    return blank
 
 
 def _school_table(
@@ -515,33 +543,28 @@ _STAMP_TEXT = re.compile(r"(arrive|courrier arrive|recu)\s+le\s*$")
 
 def arrival_stamp(page: Page) -> FieldResult | None:
     """The mail room's arrival date on a document's first page."""
+    from extractors.stamp import stamp_date
+
     best: tuple[float, FieldResult] | None = None
     for read in page.stamps:
-        dates = find_dates(read.text)
-        if not dates:
+        dm = stamp_date(read.text)
+        if dm is None:
             continue
-        keyword = looks_like_stamp(read) and bool(
-            re.search(r"arriv|recu|courrier|rectorat", fold(read.text))
-        )
-        dm = dates[0]
+        keyword = bool(re.search(r"arriv|recu|courrier|rectorat", fold(read.text)))
         conf = dm.confidence * max(read.conf, 0.3) * (1.0 if keyword else 0.7)
         res = _result(dm.date, conf, page, read.box, read.text.replace("\n", " "))
         if best is None or conf > best[0]:
             best = (conf, res)
     if best is not None:
         return best[1]
-    # a stamp in the text layer (vector stamp) or read in black and white
+    # a stamp in the text layer (vector stamp) or read by the page's OCR
     f = fold(page.text)
-    for m in re.finditer(r"(arrive|recu)\s+le\b", f):
-        if "prefecture" in f[max(0, m.start() - 20) : m.end()]:
+    for m in re.finditer(r"(arrive|recu)\s+(?:\1\s+)?le\b", f):
+        if "prefecture" in f[max(0, m.start() - 20) : m.end() + 15]:
             continue
-        window = page.text[m.end() : m.end() + 40]
-        dates = find_dates(window)
-        if dates:
-            dm = dates[0]
-            return FieldResult(
-                dm.date,
-                0.75 * dm.confidence,
-                Evidence(page.number, None, f[m.start() : m.end()] + " " + dm.raw),
-            )
+        window = re.sub(r"\b(\S+)(\s+\1\b)+", r"\1", page.text[m.end() : m.end() + 80])
+        dm = stamp_date("le\n" + window.lstrip(" \r\n"))
+        if dm is not None:
+            raw = page.text[m.start() : m.end()] + " " + dm.raw
+            return FieldResult(dm.date, 0.75 * dm.confidence, Evidence(page.number, None, raw))
     return None

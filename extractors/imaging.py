@@ -194,10 +194,13 @@ def _up_down_ratio(mask: np.ndarray) -> tuple[float, int]:
 class Orientation:
     rotation: int  # counter-clockwise degrees to apply to make the page upright
     confidence: float  # 0..1
+    skew: float = 0.0  # then this small counter-clockwise rotation straightens the lines
 
 
 def detect_orientation(gray_small: np.ndarray) -> Orientation:
-    """Orientation of a page from a grayscale image of about 100-150 dpi."""
+    """Orientation of a page from a grayscale image of about 100-150 dpi: text lines
+    horizontal or vertical (projection profiles), then, once the lines are straightened
+    (deskew), which way up (ascenders versus descenders)."""
     mask = despeckle(ink_mask(gray_small))
     if mask.mean() < 0.002:
         return Orientation(0, 0.0)
@@ -206,12 +209,18 @@ def detect_orientation(gray_small: np.ndarray) -> Orientation:
     vertical = pv > ph * 1.15
     if vertical:
         mask = np.rot90(mask)  # counter-clockwise 90: text now horizontal (or upside down)
+    angle = estimate_skew(mask)
+    if angle:
+        img = Image.fromarray(mask.astype(np.uint8) * 255).rotate(
+            angle, resample=Image.Resampling.NEAREST, fillcolor=0
+        )
+        mask = np.asarray(img) > 127
     ratio, lines = _up_down_ratio(mask)
     hv_conf = min(1.0, abs(math.log(max(ph, 1e-6) / max(pv, 1e-6))) / 0.3)
     ud_conf = min(1.0, abs(math.log(max(ratio, 1e-6))) / 0.4) * min(1.0, lines / 4)
     base = 90 if vertical else 0
     rotation = base if ratio >= 1.0 else (base + 180) % 360
-    return Orientation(rotation, min(hv_conf, ud_conf))
+    return Orientation(rotation, min(hv_conf, ud_conf), angle)
 
 
 # --------------------------------------------------------------------------- skew

@@ -90,6 +90,7 @@ class Page:
     text: str  # plain text, reading order
     ocr: bool = False
     words_loader: Callable[[], list[Word]] | None = None
+    head: str | None = None  # text of the top of the page, when known without words
     stamps: list[StampRead] = field(default_factory=list)
     signature: SignatureCheck | None = None
     _words: list[Word] | None = None
@@ -154,7 +155,7 @@ def build_lines(words: Sequence[Word], page_width: float) -> list[Line]:
     lines: list[Line] = []
     for row, h in zip(rows, row_h, strict=True):
         row.sort(key=lambda w: w.box[0])
-        gap_limit = max(6.0 * h, 0.12 * page_width)
+        gap_limit = max(3.5 * h, 0.03 * page_width)
         current = [row[0]]
         for w in row[1:]:
             if w.box[0] - current[-1].box[2] > gap_limit:

@@ -120,6 +120,12 @@ class PdfPageSource(PageSource):
                 tp = page.get_textpage()
                 try:
                     raw = tp.get_text_range()
+                    self.head: str | None = None
+                    if self.rotation == 0:
+                        # the top of the page, where a title is (content order may differ)
+                        left, bottom, right, top = page.get_bbox()
+                        cut = top - 0.4 * (top - bottom)
+                        self.head = tp.get_text_bounded(left, cut, right, top)
                 finally:
                     tp.close()
                 area = _image_area(page)

@@ -39,6 +39,7 @@ def _text_page(source: PageSource, text: str, labels: Mapping[str, str]) -> Page
         text=text,
         ocr=False,
         words_loader=source.words_loader(),
+        head=getattr(source, "head", None),
     )
     need_sig = signature.has_block(fold(text), labels)
     if not (need_sig or source.has_images()):
@@ -96,16 +97,13 @@ def _ocr_page(source: PageSource, limits: Limits, labels: Mapping[str, str]) -> 
     orient = imaging.detect_orientation(small)
     to_proc = imaging.quarter_turn(orient.rotation, gray_img.width, gray_img.height)
     gray_img = imaging.rotate_image(gray_img, orient.rotation)
-
-    # skew on a ~150 dpi binarized copy
-    small = np.asarray(imaging.downscale(gray_img, 150 / dpi))
-    angle = imaging.estimate_skew(imaging.despeckle(imaging.ink_mask(small)))
+    angle = orient.skew
     if angle:
         to_proc = imaging.small_rotation(angle, gray_img.width, gray_img.height) @ to_proc
         gray_img = gray_img.rotate(angle, resample=Image.Resampling.BILINEAR, fillcolor=255)
 
     words = run_tesseract(gray_img, dpi=dpi, timeout=limits.ocr_timeout_s)
-    if orient.confidence < 0.5 and _weak(words):
+    if _weak(words):
         # orientation unsure and the text reads badly: try the page the other way up
         flipped = imaging.rotate_image(gray_img, 180)
         alt = run_tesseract(flipped, dpi=dpi, timeout=limits.ocr_timeout_s)
@@ -115,6 +113,11 @@ def _ocr_page(source: PageSource, limits: Limits, labels: Mapping[str, str]) -> 
 
     proc_words = [w for w in words if w.conf >= 0]
     back = (to_proc @ imaging.scale(unit)).inverse()  # processed px -> original points
+    if not any(looks_like_stamp(s) and find_dates(s.text) for s in stamps):
+        from extractors.stamp import find_gray_stamps
+
+        for read in find_gray_stamps(gray_img, proc_words, unit, timeout=limits.ocr_timeout_s):
+            stamps.append(StampRead(read.text, back.map_box(read.box), read.conf))
     page_words = [Word(w.text, back.map_box(w.box), w.conf) for w in proc_words]
     text = ocr_text(proc_words)
     page = Page(

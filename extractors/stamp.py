@@ -7,12 +7,15 @@ alone. The caller decides which reads are arrival stamps (``fields.arrival_stamp
 
 from __future__ import annotations
 
+import re
+from collections.abc import Sequence
+
 import numpy as np
 from PIL import Image
 
 from extractors import imaging
-from extractors.dates import find_dates
-from extractors.ocr import run_tesseract
+from extractors.dates import DateMatch, find_dates, fold
+from extractors.ocr import OcrWord, run_tesseract
 from extractors.pages import StampRead
 
 # coloured regions smaller than this (mm) are pen marks or logos' details, not stamps
@@ -102,7 +105,7 @@ def _pad(img: Image.Image, margin: int = 20) -> Image.Image:
     return out
 
 
-def _lines_text(words: list) -> str:  # type: ignore[type-arg]
+def _lines_text(words: Sequence[OcrWord]) -> str:
     out: list[str] = []
     key = None
     for w in words:
@@ -114,3 +117,104 @@ def _lines_text(words: list) -> str:  # type: ignore[type-arg]
             out.append(" ")
         out.append(w.text)
     return "".join(out)
+
+
+_LEAD = re.compile(r"(arriv|rriv|recu|rec[uy]|enregistr)[^\n]{0,6}\ble\b")
+_STAMP_STYLE = re.compile(r"^\d{1,2}\s*[A-ZÉÛ]{3,5}\.?\s*\d{2,4}$|^\d{2}[.\-/]\d{2}[.\-/]\d{4}$")
+
+
+def stamp_date(text: str) -> DateMatch | None:
+    """The date a stamp prints: on the line after (or right after) "ARRIVÉ LE" /
+    "REÇU LE", or in a stamp's style (``12 JAN. 2022``, ``12.01.2022``); a date written
+    in prose (``26 novembre 2021``) near a stamp is the document's, not the stamp's."""
+    best: tuple[int, DateMatch] | None = None
+    lines = text.split("\n")
+    starts = []
+    pos = 0
+    for ln in lines:
+        starts.append(pos)
+        pos += len(ln) + 1
+    for dm in find_dates(text):
+        li = max(i for i, st in enumerate(starts) if st <= dm.start)
+        before = fold(text[starts[li] : dm.start])
+        prev = fold(lines[li - 1]) if li > 0 else ""
+        score = 0
+        prev_raw = lines[li - 1].strip() if li > 0 else ""
+        if _LEAD.search(before) or (
+            not before.strip() and (_LEAD.search(prev) or prev_raw.endswith("LE"))
+        ):
+            score += 2
+        raw = dm.raw.strip()
+        if _STAMP_STYLE.match(raw):
+            score += 1
+        elif any(c.islower() for c in raw) and score < 2:
+            continue  # prose
+        if score and (best is None or score > best[0]):
+            best = (score, dm)
+    return best[1] if best else None
+
+
+_STAMP_ANCHOR = re.compile(r"arriv|rriv|\brecu\b|courr|rrier|rectorat|\bdane\b|service")
+
+
+def find_gray_stamps(
+    gray: Image.Image, words: Sequence[OcrWord], px_per_pt: float, *, timeout: float = 60.0
+) -> list[StampRead]:
+    """Arrival stamps on a grey scan, where colour cannot isolate them: the page's OCR
+    read some of the stamp's capitals (ARRIVÉ, REÇU, RECTORAT…); the area around them is
+    read again alone, at a few angles (stamps are put on askew). Boxes in ``gray``'s
+    pixels."""
+    anchors = [
+        w
+        for w in words
+        if sum(c.isupper() for c in w.text) >= 3 and _STAMP_ANCHOR.search(fold(w.text))
+    ]
+    if not anchors:
+        return []
+    # the densest cluster of anchors (a stamp is ~6 x 3 cm)
+    reach = 90 * px_per_pt
+    best = max(
+        anchors,
+        key=lambda a: sum(
+            1 for b in anchors if abs(b.left - a.left) < reach and abs(b.top - a.top) < reach
+        ),
+    )
+    group = [b for b in anchors if abs(b.left - best.left) < reach and abs(b.top - best.top) < reach]
+    x0 = min(b.left for b in group)
+    y0 = min(b.top for b in group)
+    x1 = max(b.left + b.width for b in group)
+    y1 = max(b.top + b.height for b in group)
+    cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
+    half_w, half_h = 95 * px_per_pt, 62 * px_per_pt
+    box = (
+        max(0, int(cx - half_w)),
+        max(0, int(cy - half_h)),
+        min(gray.width, int(cx + half_w)),
+        min(gray.height, int(cy + half_h)),
+    )
+    crop = gray.crop(box)
+    dpi = int(px_per_pt * 72)
+    best_read: tuple[float, str, float] | None = None
+    for angle in (0.0, -8.0, 8.0, -13.0, 13.0, -4.0, 4.0):
+        img = _pad(crop.rotate(angle, resample=Image.Resampling.BICUBIC, expand=True, fillcolor=255))
+        found = run_tesseract(img, psm=6, dpi=dpi, timeout=timeout)
+        found = [w for w in found if w.conf >= 0]
+        if not found:
+            continue
+        text = _lines_text(found)
+        date = stamp_date(text)
+        conf = float(np.mean([w.conf for w in found]))
+        score = conf + (50.0 if date else 0.0)
+        if best_read is None or score > best_read[0]:
+            best_read = (score, text, conf / 100.0)
+        if date and _date_conf(found, date.raw) >= 80:
+            break
+    if best_read is None or not stamp_date(best_read[1]):
+        return []
+    return [StampRead(best_read[1], tuple(float(v) for v in box), best_read[2])]  # type: ignore[arg-type]
+
+
+def _date_conf(words: Sequence[OcrWord], raw: str) -> float:
+    parts = set(raw.split())
+    confs = [w.conf for w in words if w.text in parts]
+    return min(confs) if confs else 0.0

@@ -27,7 +27,18 @@ def fuzzy_find(hay: str, needle: str, min_ratio: float = 0.84) -> tuple[int, int
     if n < 5 or len(hay) < n - 3:
         return None
     best: tuple[float, int, int] | None = None
-    starts = [0] + [m.end() for m in re.finditer(r"\s+", hay)]
+    # only windows near an exact word of the needle: OCR seldom garbles every word
+    anchors: set[int] = set()
+    offset = 0
+    for token in needle.split(" "):
+        if len(token) >= 4:
+            for m in re.finditer(re.escape(token[:4]) + "|" + re.escape(token[-4:]), hay):
+                anchors.add(max(0, m.start() - offset))
+        offset += len(token) + 1
+    if not anchors:
+        return None
+    word_starts = [0] + [m.end() for m in re.finditer(r"\s+", hay)]
+    starts = sorted({ws for a in anchors for ws in word_starts if a - 4 <= ws <= a + 4})
     quick = set(needle)
     for s in starts:
         if s >= len(hay):

@@ -1,0 +1,181 @@
+"""Unit tests of the extraction building blocks: dates, act ids, geometry, sniffing."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+
+import numpy as np
+import pytest
+from PIL import Image, ImageDraw
+
+from extractors import imaging
+from extractors.actid import find_act_ids, luhn_ok
+from extractors.dates import find_dates, parse_date, words_to_int
+from extractors.errors import ExtractionError
+from extractors.pages import Word, build_lines
+from extractors.parsers import ImageParser, PdfParser, choose_parser
+from extractors.textmatch import fuzzy_find
+
+D = dt.date
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("le 10/12/2021", D(2021, 12, 10)),
+        ("10.12.21", D(2021, 12, 10)),
+        ("10-12-2021", D(2021, 12, 10)),
+        ("2021-12-10", D(2021, 12, 10)),
+        ("10 décembre 2021", D(2021, 12, 10)),
+        ("1er décembre 2021", D(2021, 12, 1)),
+        ("1 er décembre 2021", D(2021, 12, 1)),
+        ("lundi 13 décembre 2021 à 20 h 30", D(2021, 12, 13)),
+        ("ARRIVÉ LE 12 JAN. 2022", D(2022, 1, 12)),
+        ("12 JANV 2022", D(2022, 1, 12)),
+        ("3 fevrier 2022", D(2022, 2, 3)),
+        ("l0/l2/2O21", D(2021, 12, 10)),  # OCR: l for 1, O for 0
+        ("le treize décembre deux mille vingt et un", D(2021, 12, 13)),
+        ("L'an deux mille vingt et un, le treize décembre", D(2021, 12, 13)),
+        ("L’an deux mille vingt-deux, le dix-sept janvier à 18 h", D(2022, 1, 17)),
+        ("le premier décembre deux mille vingt et un", D(2021, 12, 1)),
+    ],
+)
+def test_french_dates(text: str, expected: dt.date) -> None:
+    assert parse_date(text) == expected
+
+
+@pytest.mark.parametrize("text", ["le 31 février 2021", "article 12", "L2113-6 à L2113-8", "45/78/2021"])
+def test_not_dates(text: str) -> None:
+    assert parse_date(text) is None
+
+
+def test_dates_spans_point_at_the_text() -> None:
+    text = "Séance du 13 décembre 2021, convoquée le 06/12/2021"
+    found = find_dates(text)
+    assert [f.date for f in found] == [D(2021, 12, 13), D(2021, 12, 6)]
+    assert text[found[0].start : found[0].end] == "13 décembre 2021"
+
+
+def test_number_words() -> None:
+    assert words_to_int("deux mille vingt et un") == 2021
+    assert words_to_int("quatre-vingt-dix-neuf") == 99
+    assert words_to_int("soixante-treize") == 73
+    assert words_to_int("trente et un") == 31
+
+
+def test_act_id_clean_and_repaired() -> None:
+    assert luhn_ok("214401093")
+    (a,) = find_act_ids("ID : 044-214401093-20211213-DEL2021_12-DE")
+    assert a.value == "044-214401093-20211213-DEL2021_12-DE"
+    assert a.siren == "214401093" and a.decision_date == D(2021, 12, 13)
+    # OCR: O for 0, l for 1, spaces around dashes, D read as 0 in the nature
+    (b,) = find_act_ids("O44 - 2l4401093 - 2O211213 - DEL2021_12 - 0E")
+    assert b.value == "044-214401093-20211213-DEL2021_12-DE"
+    assert b.confidence < a.confidence
+    for nature in ("AR", "AI", "CC", "AU"):
+        (c,) = find_act_ids(f"049-214401093-20211130-2021_045-{nature} suite")
+        assert c.value.endswith(nature)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "044-214401094-20211213-DEL2021_12-DE",  # SIREN fails Luhn
+        "044-214401093-20211332-DEL2021_12-DE",  # no such date
+        "044-214401093-20211213-DEL2021_12-XY",  # unknown nature
+        "Délibération n° 2021-58 du 13 décembre 2021",
+        "Tél : 02 40 12 34 56",
+    ],
+)
+def test_act_id_rejected(text: str) -> None:
+    assert find_act_ids(text) == []
+
+
+def test_affine_maps_back_quarter_turns() -> None:
+    w, h = 200, 100
+    for rot in (90, 180, 270):
+        a = imaging.quarter_turn(rot, w, h)
+        img = Image.new("L", (w, h), 255)
+        ImageDraw.Draw(img).rectangle((10, 20, 30, 40), fill=0)
+        turned = np.asarray(imaging.rotate_image(img, rot))
+        ys, xs = np.nonzero(turned < 128)
+        box = (xs.min(), ys.min(), xs.max() + 1, ys.max() + 1)
+        back = a.inverse().map_box(tuple(float(v) for v in box))
+        assert back == pytest.approx((10, 20, 31, 41), abs=1.01)
+
+
+def _text_image(angle: float = 0.0, turn: int = 0) -> np.ndarray:
+    img = Image.new("L", (850, 1100), 255)
+    d = ImageDraw.Draw(img)
+    from extractors.testing import _font
+
+    font = _font(22)
+    y = 60
+    for i in range(25):
+        d.text((60, y), f"Le groupement de commandes passera un marché {i} public", fill=0, font=font)
+        y += 38
+    img = img.rotate(angle, fillcolor=255, resample=Image.Resampling.BILINEAR)
+    return np.asarray(imaging.rotate_image(img, turn))
+
+
+def test_skew_estimate_undoes_rotation() -> None:
+    for angle in (-3.0, 2.0, 0.0):
+        mask = imaging.ink_mask(_text_image(angle))
+        est = imaging.estimate_skew(mask)
+        assert est == pytest.approx(-angle, abs=0.3)
+
+
+def test_orientation_detection() -> None:
+    for turn in (0, 90, 180, 270):
+        o = imaging.detect_orientation(_text_image(0, turn))
+        # rotating the image by o.rotation (counter-clockwise) must undo the turn
+        assert (o.rotation + turn) % 360 == 0, (turn, o)
+
+
+def test_line_angle_of_a_rotated_stamp() -> None:
+    for angle in (-35.0, 20.0, 70.0):
+        img = Image.new("L", (900, 900), 255)
+        d = ImageDraw.Draw(img)
+        for i in range(3):
+            d.rectangle((200, 350 + 60 * i, 700, 370 + 60 * i), fill=0)
+        rotated = np.asarray(img.rotate(angle, fillcolor=255)) < 128
+        est = imaging.estimate_line_angle(rotated)
+        assert math.isclose((est + angle + 90) % 180 - 90, 0, abs_tol=2.0)
+
+
+def test_lines_split_columns_and_keep_rows() -> None:
+    words = [
+        Word("Date", (60, 100, 80, 110)),
+        Word("et", (82, 100, 90, 110)),
+        Word("signature", (92, 100, 130, 110)),
+        Word("Nom", (310, 101, 330, 111)),
+        Word("du", (332, 101, 342, 111)),
+        Word("signataire", (344, 101, 390, 111)),
+        Word("ligne", (60, 130, 90, 140)),
+    ]
+    lines = build_lines(words, 595)
+    assert [ln.text for ln in lines] == ["Date et signature", "Nom du signataire", "ligne"]
+
+
+def test_fuzzy_find_tolerates_ocr_slips() -> None:
+    span = fuzzy_find("nom du signatairc : jean", "nom du signataire")
+    assert span is not None and span[0] == 0 and span[1] in (16, 17)
+    assert fuzzy_find("tout autre chose ici", "nom du signataire") is None
+
+
+def test_sniffing_by_content_not_name() -> None:
+    assert choose_parser(b"%PDF-1.7\n...") is PdfParser
+    assert choose_parser(b"\x89PNG\r\n\x1a\n....") is ImageParser
+    assert choose_parser(b"\xff\xd8\xff\xe0....") is ImageParser
+    assert choose_parser(b"II*\x00....") is ImageParser
+    for data, code in [
+        (b"", "empty"),
+        (b"   \n", "empty"),
+        (b"PK\x03\x04 docx", "not_supported"),
+        (b"hello, world", "not_supported"),
+    ]:
+        with pytest.raises(ExtractionError) as exc:
+            choose_parser(data)
+        assert exc.value.code == code
+        assert exc.value.message_fr  # French, for staff
