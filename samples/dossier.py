@@ -141,6 +141,12 @@ class Dossier:
     # ------------------------------------------------------------------ identity
 
     @property
+    def seal_text(self) -> tuple[str, str]:
+        """Around a town hall's (or a community's) round seal: its name, its département."""
+        top = ("Mairie " + de(self.entity.name)) if self.commune else expand_epci(self.entity.name)
+        return top.upper(), self.department.upper()
+
+    @property
     def display(self) -> str:
         """How its mail is signed: ``Mairie du Pouliguen``, ``CC Estuaire et Sillon``."""
         return ("Mairie " + de(self.entity.name)) if self.commune else self.entity.name
@@ -257,14 +263,7 @@ class Dossier:
     ) -> Recipe:
         written = name if name is not None else self.written
         hand = self.hand if hand is None else hand
-        seal = None
-        if signed and self.seal:
-            top = (
-                ("MAIRIE " + de(self.entity.name)).upper()
-                if self.commune
-                else self.entity.name.upper()
-            )
-            seal = (top, self.department.upper())
+        seal = self.seal_text if signed and self.seal else None
         if signed:
             spec = docs.ConventionSpec(
                 collectivity=written,
@@ -377,11 +376,7 @@ class Dossier:
             signed_on=self.ack_sent if rng.random() < 0.5 else self.meeting,
             seed=rng.randrange(1 << 30),
             ink=self.ink,
-            seal=(
-                (("MAIRIE " + de(self.entity.name)).upper(), self.department.upper())
-                if self.seal
-                else None
-            ),
+            seal=self.seal_text if self.seal else None,
         )
         fields = {
             "collectivity": heading,

@@ -56,8 +56,8 @@ OUTPUT_DIRS = ("scans", "mail", "digital", ".work")
 
 # Scanner profiles of the mail room (and of a town hall's copier, for mailed scans).
 PROFILES: dict[str, dict[str, Any]] = {
-    "mfp_gray": {"colour": False, "dpi": 300, "quality": 40},
-    "mfp_colour": {"colour": True, "dpi": 300, "quality": 34},
+    "mfp_gray": {"colour": False, "dpi": 300, "quality": 44},
+    "mfp_colour": {"colour": True, "dpi": 300, "quality": 40},
     "copier": {"colour": False, "dpi": 200, "quality": 55},
 }
 # Scenarios repeated after the list is exhausted (the ordinary cases).
@@ -211,6 +211,8 @@ class Corpus:
         if built is None:
             built = [r.make(stamp_spec if i == 0 else None) for i, r in enumerate(recipes)]
         when = self.scan_time(arrival, rng, delay)
+        if fmt in ("png", "jpeg") and sum(b.pages for b in built) > 1:
+            fmt = "pdf"  # those scanners write one page per image file
         ocr = fmt == "pdf_ocr"
         folder = "digital" if ocr else "scans"
         if not self.scans:
@@ -302,9 +304,15 @@ class Corpus:
         return rel, built
 
     def separate(self, d: Dossier, recipes: list[Recipe], arrival: dt.date, **kw: Any) -> None:
-        """The mail room scans each piece of the envelope as its own file."""
+        """The mail room scans each piece of the envelope as its own file; a one-page
+        piece sometimes goes through the other scanner, which saves JPEG or PNG."""
+        rng = _rng(self.seed, "separate", d.entity.code)
+        base = kw.pop("fmt", "pdf")
         for recipe in recipes:
-            self.paper(d, [recipe], arrival, **kw)
+            fmt = base
+            if recipe.type in ("deliberation", "needs_form", "other") and rng.random() < 0.12:
+                fmt = rng.choice(("jpeg", "png"))
+            self.paper(d, [recipe], arrival, fmt=fmt, **kw)
 
     # ------------------------------------------------------------------ digital
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import logging
 import math
 import os
 import random
@@ -22,15 +23,17 @@ from pathlib import Path
 import numpy as np
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
-from PIL import Image, ImageChops, ImageDraw, ImageFilter, ImageStat
+from PIL import Image, ImageChops, ImageDraw, ImageStat
 from reportlab.lib.utils import ImageReader
 from reportlab.pdfgen.canvas import Canvas
 
 from samples.documents import binary_streams
 
+log = logging.getLogger(__name__)
+
 RENDER_DPI = 300  # the mail room's scanners; a few files come from a 200 dpi copier
 MAX_PAGE_BYTES = 390_000  # keep a scanned page (JPEG) under ~400 KB
-_NOISE_SIDE = 3600  # covers an A4 page at 300 dpi (2481 x 3508) in both orientations
+_FIELD_SIDE = 4300  # more than an A4 page at 300 dpi (2481 x 3508), either way up
 
 
 @dataclass(frozen=True)
@@ -62,51 +65,35 @@ class ScanResult:
     page_bytes: list[int] = field(default_factory=list)
 
 
-_SOFTEN = ImageFilter.BoxBlur(0.7)  # the scanner's optics (and smaller JPEGs)
-
-
 @lru_cache(maxsize=2)
-def _noise(seed: int) -> Image.Image:
-    """A fixed field of sensor noise (mean 128), cropped at a random offset per page."""
+def _paper_field(seed: int) -> Image.Image:
+    """Sensor grain (mean 128) plus smooth uneven lighting (up to ~22 levels darker),
+    larger than a page: each page adds a window of it taken at a random offset."""
     rng = np.random.default_rng(seed)
-    tile = np.clip(rng.normal(128.0, 2.5, (997, 1009)), 0, 255).astype(np.uint8)
-    reps = (_NOISE_SIDE // tile.shape[0] + 1, _NOISE_SIDE // tile.shape[1] + 1)
-    field_ = np.tile(tile, reps)[:_NOISE_SIDE, :_NOISE_SIDE]
+    tile = rng.normal(0.0, 2.5, (997, 1009)).astype(np.float32)
+    reps = (_FIELD_SIDE // tile.shape[0] + 1, _FIELD_SIDE // tile.shape[1] + 1)
+    grain = np.tile(tile, reps)[:_FIELD_SIDE, :_FIELD_SIDE]
+    coarse = Image.fromarray(rng.uniform(0, 22, (9, 9)).astype(np.uint8))
+    shade = np.asarray(coarse.resize((_FIELD_SIDE, _FIELD_SIDE), Image.Resampling.BICUBIC))
+    field_ = np.clip(128.0 + grain - shade, 0, 255).astype(np.uint8)
     return Image.fromarray(np.ascontiguousarray(field_))
 
 
-def _lighting(size: tuple[int, int], rng: random.Random) -> Image.Image:
-    """Uneven lighting: a smooth low-resolution field, 255 = full light."""
-    w, h = 6, 8
-    base = rng.uniform(238, 252)
-    gx, gy = rng.uniform(-14, 14), rng.uniform(-14, 14)
-    data = bytearray()
-    for j in range(h):
-        for i in range(w):
-            v = base + gx * (i / (w - 1) - 0.5) + gy * (j / (h - 1) - 0.5) + rng.uniform(-4, 4)
-            data.append(int(max(200, min(255, v))))
-    small = Image.frombytes("L", (w, h), bytes(data))
-    return small.resize(size, Image.Resampling.BILINEAR)
-
-
-def degrade(img: Image.Image, rng: random.Random, noise: Image.Image) -> Image.Image:
+def degrade(img: Image.Image, rng: random.Random, paper_field: Image.Image) -> Image.Image:
     """Turn a clean rendering (``L`` or ``RGB``, already turned) into a scanned-looking
-    page: paper tone and softened ink, optics, uneven lighting, grain, dust."""
+    page: paper tone and greyish ink, uneven lighting and grain, dust, a hair."""
     colour = img.mode == "RGB"
     ink = rng.randint(40, 75)  # scanned "black" is a dark grey
-    paper = rng.randint(228, 246)
+    paper = rng.randint(230, 250)
     lut = [int(ink + (paper - ink) * v / 255) for v in range(256)]
     if colour:
         tint = (0, rng.randint(0, 3), rng.randint(3, 9))  # slightly yellow paper
         img = img.point([max(0, v - tint[c]) for c in range(3) for v in lut])
     else:
         img = img.point(lut)
-    img = img.filter(_SOFTEN)
-    light = _lighting(img.size, rng)
-    img = ImageChops.multiply(img, light.convert("RGB") if colour else light)
     w, h = img.size
-    ox, oy = rng.randint(0, _NOISE_SIDE - w), rng.randint(0, _NOISE_SIDE - h)
-    grain = noise.crop((ox, oy, ox + w, oy + h))
+    ox, oy = rng.randint(0, _FIELD_SIDE - w), rng.randint(0, _FIELD_SIDE - h)
+    grain = paper_field.crop((ox, oy, ox + w, oy + h))
     if colour:
         grain = Image.merge("RGB", (grain, grain, grain))
     img = ImageChops.add(img, grain, scale=1.0, offset=-128)
@@ -126,6 +113,26 @@ def degrade(img: Image.Image, rng: random.Random, noise: Image.Image) -> Image.I
     return img
 
 
+# The JPEG standard's quantisation tables; scanners' encoders drop fine detail harder
+# (the optics blur it anyway): high frequencies get coarser steps.
+_LUMA = (16, 11, 10, 16, 24, 40, 51, 61, 12, 12, 14, 19, 26, 58, 60, 55, 14, 13, 16, 24, 40, 57,
+         69, 56, 14, 17, 22, 29, 51, 87, 80, 62, 18, 22, 37, 56, 68, 109, 103, 77, 24, 35, 55,
+         64, 81, 104, 113, 92, 49, 64, 78, 87, 103, 121, 120, 101, 72, 92, 95, 98, 112, 100,
+         103, 99)  # fmt: skip
+_CHROMA = (17, 18, 24, 47, 99, 99, 99, 99, 18, 21, 26, 66, 99, 99, 99, 99, 24, 26, 56, 99, 99,
+           99, 99, 99, 47, 66, 99, 99, 99, 99, 99, 99, *([99] * 32))  # fmt: skip
+
+
+def _qtable(base: tuple[int, ...], quality: int, slope: float = 3.0) -> list[int]:
+    scale = 5000 / quality if quality < 50 else 200 - 2 * quality
+    out = []
+    for i, v in enumerate(base):
+        u, w = divmod(i, 8)
+        step = (v * scale / 100 + 0.5) * (1 + slope * (u + w) / 14)
+        out.append(max(1, min(255, int(step))))
+    return out
+
+
 def ink_cover(img: Image.Image) -> float:
     """How much of a clean rendering is ink (0..1): dense text pages are ~0.05."""
     return 1.0 - ImageStat.Stat(img.convert("L").reduce(8)).mean[0] / 255
@@ -135,7 +142,10 @@ def _encode_jpeg(img: Image.Image, quality: int, dpi: int) -> bytes:
     """JPEG at ``quality``, lowered until the page fits the cap."""
     while True:
         buf = io.BytesIO()
-        img.save(buf, "JPEG", quality=quality, optimize=True, dpi=(dpi, dpi))
+        tables = [_qtable(_LUMA, quality)]
+        if img.mode == "RGB":
+            tables.append(_qtable(_CHROMA, quality))
+        img.save(buf, "JPEG", qtables=tables, optimize=True, dpi=(dpi, dpi))
         data = buf.getvalue()
         if len(data) <= MAX_PAGE_BYTES or quality <= 20:
             return data
@@ -204,7 +214,7 @@ def _ocr_lines(pdf: bytes, index: int) -> list[tuple[float, float, float, float,
 def run_job(job: ScanJob) -> ScanResult:
     """Render, degrade and write one scanned file; set its modification time."""
     rng = random.Random(job.seed)
-    noise = _noise(20220115)
+    paper_field = _paper_field(20220115)
     docs = [pdfium.PdfDocument(src) for src in job.sources]
     images: list[Image.Image] = []
     qualities: list[int] = []
@@ -219,7 +229,7 @@ def run_job(job: ScanJob) -> ScanResult:
                 colour=job.colour,
             )
             dense = ink_cover(img) > 0.04
-            images.append(degrade(img, rng, noise))
+            images.append(degrade(img, rng, paper_field))
             qualities.append(job.quality - 6 if dense else job.quality)
     finally:
         for doc in docs:
@@ -358,18 +368,26 @@ def _text_layer(canv: Canvas, pdf: bytes, index: int) -> None:
 
 
 def run_jobs(jobs: list[ScanJob], workers: int = 1) -> list[ScanResult]:
-    """Run the jobs, in worker processes when ``workers`` > 1 (results in job order)."""
+    """Run the jobs, in worker processes when ``workers`` > 1 (results in job order).
+    Falls back to this process when worker processes cannot start."""
     if workers <= 1 or len(jobs) <= 1:
         return [run_job(job) for job in jobs]
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
 
-    # Longest first, so that the pool ends together.
+    # Longest first, so that the workers end together.
     order = sorted(range(len(jobs)), key=lambda i: -len(jobs[i].pages))
     ctx = multiprocessing.get_context("spawn")
-    results: list[ScanResult | None] = [None] * len(jobs)
-    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
-        futures = {i: pool.submit(run_job, jobs[i]) for i in order}
-        for i, fut in futures.items():
-            results[i] = fut.result()
-    return [r for r in results if r is not None]
+    results: dict[int, ScanResult] = {}
+    try:
+        with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
+            futures = {i: pool.submit(run_job, jobs[i]) for i in order}
+            for i, fut in futures.items():
+                results[i] = fut.result()
+    except (BrokenProcessPool, RuntimeError, OSError) as exc:
+        log.warning("scan workers unavailable (%s); rendering in this process", exc)
+    for i, job in enumerate(jobs):
+        if i not in results:
+            results[i] = run_job(job)
+    return [results[i] for i in range(len(jobs))]
