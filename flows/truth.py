@@ -25,23 +25,28 @@ ACTOR = "system:truth-loader"
 
 
 def _attachments(raw: bytes) -> dict[str, bytes]:
-    """Every named attachment of a message, nested messages and ZIP members included."""
+    """Every attachment of a message by name; those inside an attached message or ZIP
+    file are named ``outer/inner`` (``pieces.zip/convention.pdf``), as in the truth."""
     found: dict[str, bytes] = {}
     message = email.message_from_bytes(raw, policy=email.policy.default)
     assert isinstance(message, EmailMessage)
-    for part in message.walk():
+    for part in message.iter_attachments():
         name = part.get_filename()
-        if not name or part.is_multipart():
+        if part.get_content_type() == "message/rfc822":
+            inner = part.get_payload(0)
+            name = name or "message.eml"
+            nested = inner.as_bytes() if hasattr(inner, "as_bytes") else b""
+            found.update({f"{name}/{k}": v for k, v in _attachments(nested).items()})
             continue
         payload = part.get_payload(decode=True)
-        if not isinstance(payload, bytes):
+        if not name or not isinstance(payload, bytes):
             continue
         if name.lower().endswith(".zip"):
             with zipfile.ZipFile(io.BytesIO(payload)) as archive:
                 for member in archive.namelist():
-                    found[Path(member).name] = archive.read(member)
+                    found[f"{name}/{member}"] = archive.read(member)
         elif name.lower().endswith(".eml"):
-            found.update(_attachments(payload))
+            found.update({f"{name}/{k}": v for k, v in _attachments(payload).items()})
         else:
             found[name] = payload
     return found
