@@ -975,7 +975,7 @@ def build_deliberation(spec: DeliberationSpec) -> Built:
             cx = 2.2 * cm + 145
             canv.setFont("Times-Bold", 9)
             canv.drawCentredString(cx, PAGE_H - 1.5 * cm, "RÉPUBLIQUE FRANÇAISE")
-            size = 13
+            size = 13.0
             while size > 8 and canv.stringWidth(name, "Times-Bold", size) > 280:
                 size -= 0.5
             canv.setFont("Times-Bold", size)
@@ -984,7 +984,7 @@ def build_deliberation(spec: DeliberationSpec) -> Built:
             canv.drawCentredString(cx, PAGE_H - 2.65 * cm, header_lines[0])
         elif spec.layout == "table":  # a banner with a rule under it
             x, y = 2.2 * cm, PAGE_H - 1.9 * cm
-            size = 14
+            size = 14.0
             while size > 8 and canv.stringWidth(name, "Helvetica-Bold", size) > 330:
                 size -= 0.5
             canv.setFont("Helvetica-Bold", size)
@@ -997,7 +997,7 @@ def build_deliberation(spec: DeliberationSpec) -> Built:
             x, y = 2.2 * cm, PAGE_H - 1.6 * cm
             canv.setFont("Helvetica", 8.5)
             canv.drawString(x, y, header_lines[0].upper())
-            size = 12
+            size = 12.0
             while size > 8 and canv.stringWidth(name, "Helvetica-Bold", size) > 300:
                 size -= 0.5
             canv.setFont("Helvetica-Bold", size)
