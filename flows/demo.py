@@ -41,11 +41,16 @@ class DemoResult:
     notices: list[str] = field(default_factory=list)
 
 
+def check_home(home: Path) -> None:
+    """Refuse a home the demo may not wipe: an existing, non-empty folder it did not make."""
+    if home.exists() and not (home / DEMO_MARKER).is_file() and any(home.iterdir()):
+        raise RuntimeError(f"{home} exists and is not a demo home: not wiping it")
+
+
 def prepare_home(home: Path) -> None:
-    """Wipe and recreate the demo home; refuse to wipe a folder the demo did not make."""
+    """Wipe and recreate the demo home."""
+    check_home(home)
     if home.exists():
-        if not (home / DEMO_MARKER).is_file() and any(home.iterdir()):
-            raise RuntimeError(f"{home} exists and is not a demo home: not wiping it")
         shutil.rmtree(home)
     home.mkdir(parents=True)
     (home / DEMO_MARKER).write_text("made by intake demo; wiped at each run\n")
@@ -67,6 +72,7 @@ def sample_corpus(root: Path, *, seed: int, count: int) -> Manifest:
 
 
 def run_demo(home: Path, campaign: Campaign, *, seed: int = 2022, count: int = 40) -> DemoResult:
+    check_home(home)
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
     manifest = sample_corpus(home.parent, seed=seed, count=count)

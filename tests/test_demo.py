@@ -1,0 +1,48 @@
+"""``intake demo`` end to end, as a newcomer runs it (small corpus to stay quick)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+INTAKE = Path(sys.executable).with_name("intake")
+
+
+def run(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("INTAKE_")}
+    return subprocess.run(
+        [str(INTAKE), *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=600
+    )
+
+
+def test_demo_builds_a_fresh_home_and_prints_the_status(tmp_path: Path) -> None:
+    first = run("demo", "--no-serve", "--count", "4", "--json", cwd=tmp_path)
+    assert first.returncode == 0, first.stderr
+    rows = json.loads(first.stdout)
+    assert len(rows) == 1299
+    sent = [r for r in rows if r["status"] != "missing"]
+    assert len(sent) == 4
+    assert sum(r["status"] == "complete" for r in sent) >= 3
+    assert any(r["late"] for r in sent)  # the corpus plays a late dossier
+    home = tmp_path / "var" / "demo"
+    assert (home / "intake.sqlite3").is_file() and any((home / "files").rglob("*"))
+    # The corpus is kept and reused; the home is rebuilt: same result, no duplicates.
+    (home / "stray-file").write_text("left by someone")
+    again = run("demo", "--no-serve", "--count", "4", "--json", cwd=tmp_path)
+    assert again.returncode == 0, again.stderr
+    assert json.loads(again.stdout) == rows
+    assert not (home / "stray-file").exists()
+    assert "ground truth" in again.stderr  # says plainly what is not built yet
+
+
+def test_demo_refuses_to_wipe_a_folder_it_did_not_make(tmp_path: Path) -> None:
+    precious = tmp_path / "precious"
+    precious.mkdir()
+    (precious / "thesis.odt").write_text("do not delete")
+    result = run("demo", "--no-serve", "--count", "1", "--home", str(precious), cwd=tmp_path)
+    assert result.returncode != 0
+    assert "not a demo home" in result.stderr
+    assert (precious / "thesis.odt").read_text() == "do not delete"
