@@ -8,8 +8,6 @@ import datetime as dt
 import json
 import logging
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 from rich.console import Console
@@ -18,6 +16,7 @@ from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
     Progress,
+    TaskID,
     TextColumn,
     TimeElapsedColumn,
 )
@@ -51,18 +50,30 @@ def emit_json(data: Any) -> None:
     sys.stdout.flush()
 
 
-@contextmanager
-def progress(description: str, total: int | None) -> Iterator[Progress]:
-    """A progress bar on stderr; hidden when stderr is not a terminal."""
-    bar = Progress(
-        TextColumn("[bold]{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=err,
-        transient=False,
-        disable=not err.is_terminal,
-    )
-    with bar:
-        bar.add_task(description, total=total)
-        yield bar
+class StageProgress:
+    """Progress bars on stderr for a command made of named stages, fed by
+    ``update(stage, done, total)`` callbacks; one bar per stage."""
+
+    def __init__(self, labels: dict[str, str]) -> None:
+        self.labels = labels
+        self.bar = Progress(
+            TextColumn("[bold]{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=err,
+            disable=not err.is_terminal,
+        )
+        self.tasks: dict[str, TaskID] = {}
+
+    def __enter__(self) -> StageProgress:
+        self.bar.__enter__()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.bar.__exit__(None, None, None)
+
+    def update(self, stage: str, done: int, total: int) -> None:
+        if stage not in self.tasks:
+            self.tasks[stage] = self.bar.add_task(self.labels.get(stage, stage), total=total)
+        self.bar.update(self.tasks[stage], completed=done, total=total)

@@ -11,7 +11,7 @@ import typer
 from pydantic import ValidationError
 from rich.table import Table
 
-from cli.console import emit_json, err, out, setup_logging
+from cli.console import StageProgress, emit_json, err, out, setup_logging
 from cli.context import AppContext
 from config.campaign import CampaignError
 from config.settings import Settings
@@ -96,7 +96,10 @@ def roster_import(
     try:
         with session(app_ctx.engine) as s:
             report = import_roster_files(s, files, actor="system:roster-import")
-            reevaluate(s, app_ctx.campaign, actor="system:roster-import")
+            with StageProgress({"dossiers": "dossiers évalués"}) as stages:
+                reevaluate(
+                    s, app_ctx.campaign, actor="system:roster-import", on_progress=stages.update
+                )
     except (RosterFileError, CampaignError, DatabaseURLError, DatabaseUnavailableError) as exc:
         raise _fail(str(exc)) from exc
     for error in report.errors:
@@ -208,8 +211,12 @@ def demo(
     from flows.demo import run_demo
 
     app_ctx = _context(ctx)
+    stages = StageProgress({"pieces": "pièces déposées", "dossiers": "dossiers évalués"})
     try:
-        result = run_demo(home.resolve(), app_ctx.campaign, seed=seed, count=count)
+        with stages:
+            result = run_demo(
+                home.resolve(), app_ctx.campaign, seed=seed, count=count, on_progress=stages.update
+            )
     except (CampaignError, RuntimeError, ValueError) as exc:
         raise _fail(str(exc)) from exc
     if as_json:

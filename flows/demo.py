@@ -11,6 +11,7 @@ import json
 import logging
 import shutil
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -71,7 +72,19 @@ def sample_corpus(root: Path, *, seed: int, count: int) -> Manifest:
     return generate(corpus, seed=seed, count=count)
 
 
-def run_demo(home: Path, campaign: Campaign, *, seed: int = 2022, count: int = 40) -> DemoResult:
+Progress = Callable[[str, int, int], None]
+
+
+def run_demo(
+    home: Path,
+    campaign: Campaign,
+    *,
+    seed: int = 2022,
+    count: int = 40,
+    on_progress: Progress | None = None,
+) -> DemoResult:
+    """``on_progress(stage, done, total)`` follows the long stages."""
+    tick: Progress = on_progress or (lambda stage, done, total: None)
     check_home(home)
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
@@ -94,12 +107,14 @@ def run_demo(home: Path, campaign: Campaign, *, seed: int = 2022, count: int = 4
     notices = [STAND_IN_NOTICE]
     log.warning(STAND_IN_NOTICE)
     with session(engine) as s:
-        load_truth(s, store, manifest)
+        load_truth(s, store, manifest, lambda d, t: tick("pieces", d, t))
     timings["ingest"] = time.perf_counter() - t0
 
     t0 = time.perf_counter()
     with session(engine) as s:
-        reevaluate(s, campaign, actor="system:demo")
+        reevaluate(
+            s, campaign, actor="system:demo", on_progress=lambda d, t: tick("dossiers", d, t)
+        )
     with session(engine, readonly=True) as s:
         rows = status_table(s, campaign)
     timings["rules"] = time.perf_counter() - t0

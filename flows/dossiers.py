@@ -5,7 +5,7 @@ each run, by the CLI after a roster import, and by the web app after a staff cha
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from sqlmodel import Session
@@ -35,30 +35,34 @@ def reevaluate(
     collectivity_ids: Iterable[int] | None = None,
     *,
     actor: str = "system:rules",
+    on_progress: Callable[[int, int], None] | None = None,
 ) -> int:
     """Re-evaluate the given dossiers (the whole roster when None); returns how many
     verdicts were computed. Over the whole roster, a collectivity with no document and
     no open rules flag is evaluated in memory and written only when its verdict changed
-    (most of a roster, most of a campaign)."""
+    (most of a roster, most of a campaign). ``on_progress(done, total)`` follows along."""
+    tick = on_progress or (lambda done, total: None)
     if collectivity_ids is not None:
         targets = [
             c for i in sorted(set(collectivity_ids)) if (c := crud.get_collectivity(session, i))
         ]
-        for collectivity in targets:
+        for n, collectivity in enumerate(targets, 1):
             reevaluate_one(session, campaign, collectivity, actor=actor)
+            tick(n, len(targets))
         return len(targets)
     with_documents = crud.collectivity_ids_with_documents(session)
     with_flags = crud.collectivity_ids_with_open_flags(session, origin="rules")
     states = crud.dossier_states_by_collectivity(session)
     collectivities = crud.list_collectivities(session)
-    for collectivity in collectivities:
+    for n, collectivity in enumerate(collectivities, 1):
         assert collectivity.id is not None
         if collectivity.id in with_documents or collectivity.id in with_flags:
             reevaluate_one(session, campaign, collectivity, actor=actor)
-            continue
-        evaluation = evaluate(campaign, collectivity.to_ref(), [])
-        if not crud.same_verdict(states.get(collectivity.id), evaluation):
-            crud.save_evaluation(session, collectivity.id, evaluation, actor=actor)
+        else:
+            evaluation = evaluate(campaign, collectivity.to_ref(), [])
+            if not crud.same_verdict(states.get(collectivity.id), evaluation):
+                crud.save_evaluation(session, collectivity.id, evaluation, actor=actor)
+        tick(n, len(collectivities))
     return len(collectivities)
 
 

@@ -10,6 +10,7 @@ import email
 import email.policy
 import io
 import zipfile
+from collections.abc import Callable
 from email.message import EmailMessage
 from pathlib import Path
 
@@ -66,12 +67,20 @@ def _extracted(file: FileTruth, attachment: str | None) -> list[ExtractedDocumen
     ]
 
 
-def load_truth(session: Session, store: FileStore, manifest: Manifest) -> set[int]:
+def load_truth(
+    session: Session,
+    store: FileStore,
+    manifest: Manifest,
+    on_progress: Callable[[int, int], None] | None = None,
+) -> set[int]:
     """Store every file of the corpus with its true documents, attached to the
-    collectivity that sent it. Returns the ids of the collectivities touched."""
+    collectivity that sent it. Returns the ids of the collectivities touched.
+    ``on_progress(done, total)`` follows along."""
     touched: set[int] = set()
     docs_by_file: dict[str, list[int]] = {}
-    for path, file in sorted(manifest.files.items()):
+    for n, (path, file) in enumerate(sorted(manifest.files.items()), 1):
+        if on_progress:
+            on_progress(n, len(manifest.files))
         raw = (manifest.out_dir / path).read_bytes()
         sha = store.put(raw)
         mtime = dt.datetime.fromisoformat(file.mtime)
