@@ -88,7 +88,7 @@ class Dossier:
         self.seed = seed
         rng = self.rng
         self.commune = entity.kind == "commune"
-        self.department = texts.DEPARTMENTS.get(entity.department, entity.department)
+        self.department = texts.DEPARTMENTS.get(entity.main_department, entity.main_department)
         self.head = _person(rng)
         if self.commune:
             self.title = "la Maire" if self.head.female and rng.random() < 0.5 else "le Maire"
@@ -234,8 +234,9 @@ class Dossier:
         hi = frdates.sub_working_days(arrival, 2)
         span = frdates.working_days_between(lo, hi) or [lo]
         self.signature = rng.choice(span)
-        if signature_before_meeting:
-            self.signature = frdates.sub_working_days(self.meeting, rng.randint(4, 12))
+        if signature_before_meeting:  # but after the rector's letter, of course
+            early = frdates.sub_working_days(self.meeting, rng.randint(4, 12))
+            self.signature = max(early, LETTER_DATE + dt.timedelta(days=3))
         self.form_date = rng.choice((self.signature, frdates.add_working_days(self.meeting, 1)))
         if self.form_date >= arrival:
             self.form_date = self.signature
@@ -249,7 +250,9 @@ class Dossier:
 
     def act_id(self, siren: str | None = None) -> str:
         siren = siren or self.entity.siren
-        return f"0{self.entity.department}-{siren}-{self.meeting:%Y%m%d}-{self.act_number[1]}-DE"
+        return (
+            f"0{self.entity.main_department}-{siren}-{self.meeting:%Y%m%d}-{self.act_number[1]}-DE"
+        )
 
     def date_text(self, d: dt.date) -> str:
         rng = self.rng

@@ -637,7 +637,7 @@ def play(corpus: Corpus, d: Dossier, scenario: str, roster: list[Entity]) -> Non
         same_dept = [
             e
             for e in roster
-            if e.department == d.entity.department
+            if e.main_department == d.entity.main_department
             and e.kind == "commune"
             and e.code != d.entity.code
         ]
@@ -870,10 +870,10 @@ def generate(
             same = [
                 e
                 for e in roster
-                if e.department == entity.department
+                if e.main_department == entity.main_department
                 and e.kind == "commune"
                 and e.code != entity.code
-            ]
+            ] or [e for e in roster if e.kind == "commune" and e.code != entity.code]
             other = _rng(seed, "other", entity.code).choice(same).siren
             dossier = Dossier(entity, seed, names, other)
             play(corpus, dossier, scenario, roster)

@@ -10,6 +10,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from config.settings import ROSTERS_DIR
+from samples.texts import DEPARTMENTS
+
+ACADEMIE_DEPARTMENTS = frozenset(DEPARTMENTS)
 
 ROSTER_GLOB = "academie-nantes-*.csv"
 COLUMNS = (
@@ -43,6 +46,13 @@ class Entity:
     member_codes: list[str] = field(default_factory=list)
     ecollectivites: bool = False
     email: str | None = None
+
+    @property
+    def main_department(self) -> str:
+        """``44`` for ``44/49``, ``72`` for ``61/72``: EPCIs across départements list them
+        all; the first one of the académie stands for it."""
+        codes = [c.strip() for c in self.department.split("/")]
+        return next((c for c in codes if c in ACADEMIE_DEPARTMENTS), codes[0])
 
     def row(self) -> dict[str, str]:
         return {

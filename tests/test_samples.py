@@ -184,7 +184,7 @@ def test_acts_ids_and_dates_are_consistent(vector: Manifest) -> None:
                 continue
             act = str(d.fields["act_id"])
             dept, siren, day, number, nature = act.split("-")
-            assert dept == "0" + coll.department
+            assert dept[1:] in coll.department.split("/")
             assert re.fullmatch(r"[A-Z0-9_]{1,15}", number) and nature == "DE"
             assert day == str(d.fields["meeting_date"]).replace("-", "")
             assert str(d.fields["prefecture_receipt_date"]) > str(d.fields["meeting_date"])
@@ -340,11 +340,29 @@ def test_manifest_round_trip_and_errors(vector: Manifest, tmp_path: Path) -> Non
         generate(tmp_path / "x", roster_dir=bad)
 
 
+def _check_dates(m: Manifest) -> None:
+    """Every date a document shows lies in the campaign, in a plausible order."""
+    for f in m.files.values():
+        coll = m.collectivities[f.collectivity or ""]
+        received = {p.received_on for p in coll.pieces if p.file == f.path}
+        for d in f.documents:
+            for name, value in d.fields.items():
+                if name.endswith("_date") and value is not None:
+                    assert "2021-10-21" <= str(value) <= "2022-01-28", (f.path, name, value)
+                    assert str(value) <= max(received), (f.path, name, value)
+            if d.type == "deliberation":
+                assert str(d.fields["meeting_date"]) >= "2021-10-25"
+
+
 def test_same_seed_same_bytes_other_seed_other_corpus(vector: Manifest, tmp_path: Path) -> None:
     again = generate(tmp_path / "again", count=40, scans=False)
     assert _hashes(again.out_dir) == _hashes(vector.out_dir)
-    other = generate(tmp_path / "other", count=40, scans=False, seed=7)
+    other = generate(tmp_path / "other", count=60, scans=False, seed=7)
+    assert len(other.collectivities) == 60
     assert set(other.collectivities) != set(vector.collectivities)
+    assert set(SCENARIOS) <= set(other.scenarios())
+    _check_dates(vector)
+    _check_dates(other)
 
 
 def test_regenerating_replaces_the_previous_corpus(tmp_path: Path) -> None:
