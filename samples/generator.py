@@ -65,7 +65,7 @@ FILLERS = (
     "complete_on_time",
     "envelope",
     "ecollectivites_email",
-    "complete_on_time",
+    "convention_by_plain_email",
     "epci_complete",
     "envelope",
     "complete_late",
@@ -130,6 +130,7 @@ class Corpus:
         self.after: list[Callable[[], None]] = []  # mails, built once scans are done
         self.vector_writes: list[tuple[Path, bytes, float]] = []
         self._seq = 0
+        self.plain_mails = 0  # convention_by_plain_email played so far (variants alternate)
 
     def _next(self) -> int:
         self._seq += 1
@@ -304,15 +305,18 @@ class Corpus:
         return rel, built
 
     def separate(self, d: Dossier, recipes: list[Recipe], arrival: dt.date, **kw: Any) -> None:
-        """The mail room scans each piece of the envelope as its own file; a one-page
-        piece sometimes goes through the other scanner, which saves JPEG or PNG."""
+        """The mail room scans each piece of the envelope as its own file. The stamp is
+        on the first piece, often (not always) on the others; a one-page piece sometimes
+        goes through the other scanner, which saves JPEG or PNG."""
         rng = _rng(self.seed, "separate", d.entity.code)
         base = kw.pop("fmt", "pdf")
-        for recipe in recipes:
+        stamp = kw.pop("stamp", True)
+        for i, recipe in enumerate(recipes):
             fmt = base
             if recipe.type in ("deliberation", "needs_form", "other") and rng.random() < 0.12:
                 fmt = rng.choice(("jpeg", "png"))
-            self.paper(d, [recipe], arrival, fmt=fmt, **kw)
+            stamped = stamp and (i == 0 or rng.random() < 0.7)
+            self.paper(d, [recipe], arrival, fmt=fmt, stamp=stamped, **kw)
 
     # ------------------------------------------------------------------ digital
 
@@ -602,6 +606,21 @@ def play(corpus: Corpus, d: Dossier, scenario: str, roster: list[Entity]) -> Non
     elif scenario == "convention_by_plain_email":
         day = d.pick_arrival(dt.date(2021, 12, 6), dt.date(2022, 1, 13))
         d.timeline(frdates.add_working_days(day, 1))
+        corpus.plain_mails += 1
+        if corpus.plain_mails % 2:  # each piece scanned on the town hall's copier
+            parts = [
+                Part("Convention_eprimo_signee.pdf", [d.convention()], scanned=True),
+                Part("Deliberation_eprimo.pdf", [d.deliberation()], scanned=True),
+                Part("Annexe2_besoins.pdf", [d.needs_form(hand=False)]),
+            ]
+        else:  # the whole pile scanned as one PDF
+            parts = [
+                Part(
+                    "pieces_eprimo.pdf",
+                    [d.convention(), d.deliberation(), d.needs_form()],
+                    scanned=True,
+                )
+            ]
         corpus.mail(
             d,
             _office_time(day, rng),
@@ -612,11 +631,7 @@ def play(corpus: Corpus, d: Dossier, scenario: str, roster: list[Entity]) -> Non
                 "groupement de commandes e-primo signée, la délibération et la fiche de "
                 "besoins de {name}.\n\nCordialement,\n\n{contact}\n{display}\n",
             ),
-            parts=[
-                Part("Convention_eprimo_signee.pdf", [d.convention()], scanned=True),
-                Part("Deliberation_eprimo.pdf", [d.deliberation()], scanned=True),
-                Part("Annexe2_besoins.pdf", [d.needs_form(hand=False)]),
-            ],
+            parts=parts,
         )
     elif scenario == "siren_mismatch":
         corpus.separate(

@@ -128,6 +128,7 @@ def test_every_scenario_is_played_with_count_40(vector: Manifest) -> None:
     assert sum(len(v) for v in played.values()) == 40
     assert scenario_list(3) == list(SCENARIOS[:3])
     assert scenario_list(len(SCENARIOS) + 2)[-2:] == ["complete_on_time", "envelope"]
+    assert len(played["convention_by_plain_email"]) == 2
 
 
 def _docs(m: Manifest, scenario: str, doc_type: str) -> list[dict[str, object]]:
@@ -425,15 +426,19 @@ def test_ocr_scans_have_a_text_layer_over_the_image(scanned: Manifest) -> None:
             assert "Nom de la collectivité adhérente" in text
 
 
-def test_scanned_mail_attachments(scanned: Manifest) -> None:
+def test_scanned_mail_attachments(scanned: Manifest, vector: Manifest) -> None:
     (f,) = [f for f in scanned.files.values() if f.kind == "mail"]
     assert f.scanned
-    flags = {a.name: a.scanned for a in f.attachments}
-    assert sorted(flags.values()) == [False, True, True]
     found = dict(_pdf_attachments(_parse_eml(scanned.out_dir / f.path)))
-    for name, was_scanned in flags.items():
-        text = _pdf_text(found[name]).strip()
-        assert (text == "") == was_scanned
+    for att in f.attachments:
+        text = _pdf_text(found[att.name]).strip()
+        assert (text == "") == att.scanned
+        assert len(PdfReader(io.BytesIO(found[att.name])).pages) == att.pages
+    assert {d.type for d in f.documents} == {"convention", "deliberation", "needs_form"}
+    plain = vector.scenarios()["convention_by_plain_email"]
+    assert len(plain) == 2  # a few, in both variants: one PDF per piece, or one for all
+    counts = sorted(len(f.attachments) for c in plain for f in vector.files_of(c))
+    assert counts == [1, 3]
 
 
 def test_scans_are_reproducible(scanned: Manifest, tmp_path: Path) -> None:
