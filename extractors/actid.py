@@ -79,8 +79,28 @@ def _fix_nature(code: str) -> str | None:
     return near[0] if len(near) == 1 else None
 
 
+def _squeeze(text: str) -> tuple[str, list[int]]:
+    """``text`` without the spaces OCR puts around underscores, and where each kept
+    character came from."""
+    keep: list[int] = []
+    n = len(text)
+    for i, c in enumerate(text):
+        if c.isspace():
+            j = i
+            while j < n and text[j].isspace():
+                j += 1
+            prev = text[i - 1] if i else ""
+            nxt = text[j] if j < n else ""
+            if prev == "_" or nxt == "_" or (prev == " " and text[i - 2 : i - 1] == "_"):
+                continue
+        keep.append(i)
+    return "".join(text[i] for i in keep), keep
+
+
 def find_act_ids(text: str) -> list[ActId]:
     out: list[ActId] = []
+    original = text
+    text, where = _squeeze(text)
     for m in _ACT.finditer(text):
         dep = _department(m.group(1))
         siren = re.sub(r"\s", "", m.group(2)).translate(_DIGIT_FIX)
@@ -102,7 +122,8 @@ def find_act_ids(text: str) -> list[ActId]:
             continue
         number = number.upper() if number.upper() == number else number
         value = f"{dep}-{siren}-{date_s}-{number}-{nature}"
-        raw = text[m.start() : m.end()]
+        start, end = where[m.start()], where[m.end() - 1] + 1
+        raw = original[start:end]
         repaired = raw.replace(" ", "") != value
-        out.append(ActId(value, siren, date, m.start(), m.end(), raw, 0.85 if repaired else 0.98))
+        out.append(ActId(value, siren, date, start, end, raw, 0.85 if repaired else 0.98))
     return out

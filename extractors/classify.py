@@ -21,8 +21,7 @@ TYPES = ("convention", "deliberation", "needs_form")
 # Titles: phrases that open a piece, searched in the top part of a page.
 TITLES: dict[str, tuple[str, ...]] = {
     "convention": (
-        r"convention d'adhesion a un groupement",
-        r"convention d'adhesion au groupement",
+        r"convention d'adhesion",
         r"convention constitutive",
     ),
     "deliberation": (
@@ -35,7 +34,8 @@ TITLES: dict[str, tuple[str, ...]] = {
         r"^(conseil municipal|conseil communautaire|conseil syndical) du \d",
     ),
     "needs_form": (
-        r"expression des besoins",
+        r"expression des b",
+        r"fiche d'expression",
         r"tableau d'engagement",
         r"^\s*annexe\s*2\b",
         r"fiche (de |d'expression des )?besoins",
@@ -74,6 +74,7 @@ CUES: dict[str, tuple[str, ...]] = {
         r"nombre d'ecoles",
         r"comptes eleves",
         r"nom de l'ecole",
+        r"\becoles?\b.{0,80}\d",
         r"\btotal\b",
         r"referent",
     ),
@@ -119,18 +120,9 @@ def _head_text(page: Page) -> str:
     """The top part of a page: what a title would be in."""
     if page.ocr:
         limit = page.height * 0.4
-        ws = [w for w in page.words if w.box[1] < limit]
-        ws.sort(key=lambda w: (round(w.box[1] / 6), w.box[0]))
-        # rebuild rough lines for ^/$ anchors
-        lines: list[list[str]] = []
-        last_top = None
-        for w in ws:
-            t = round(w.box[1] / 6)
-            if last_top is None or t != last_top:
-                lines.append([])
-                last_top = t
-            lines[-1].append(w.text)
-        return "\n".join(" ".join(ln) for ln in lines)
+        return "\n".join(ln.text for ln in page.lines if ln.box[1] < limit)
+    if page.head is not None:
+        return page.head.replace("\r\n", "\n").replace("\r", "\n")
     lines_t = [ln for ln in page.text.splitlines() if ln.strip()]
     n = max(12, len(lines_t) // 3)
     return "\n".join(lines_t[:n])
@@ -143,6 +135,7 @@ def classify_page(page: Page, keywords: Mapping[str, Sequence[str]] | None = Non
     head = fold(_head_text(page))
     scores: dict[str, float] = {}
     title: str | None = None
+    title_pos = 0
     for t in TYPES:
         s = 0.0
         for cue in CUES[t]:
@@ -152,11 +145,14 @@ def classify_page(page: Page, keywords: Mapping[str, Sequence[str]] | None = Non
             k = " ".join(fold(kw).split())
             if k and k in flat:
                 s += 1
+        first = None
         for pat in TITLES[t]:
-            if re.search(pat, head, re.M):
+            m = re.search(pat, head, re.M)
+            if m:
                 s += 3
-                if title is None:
-                    title = t
+                first = m.start() if first is None else min(first, m.start())
+        if first is not None and (title is None or first < title_pos):
+            title, title_pos = t, first
         scores[t] = s
     if find_act_ids(page.text):
         scores["deliberation"] += 3

@@ -52,7 +52,7 @@ for _num, _forms in enumerate(
         ("aout", "aou"),
         ("septembre", "sept", "sep", "septembr"),
         ("octobre", "oct", "octobr"),
-        ("novembre", "nov", "novembr"),
+        ("novembre", "nov", "novembr", "noy", "n0v"),
         ("decembre", "dec", "decembr", "decemhre", "deccmbre"),
     ),
     start=1,

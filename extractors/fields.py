@@ -35,7 +35,9 @@ def _result(value: object, conf: float, page: Page, box: Box | None, raw: str) -
     return FieldResult(
         value=value,  # type: ignore[arg-type]
         confidence=max(0.0, min(1.0, conf)),
-        evidence=Evidence(page=page.number, box=_round_box(box), raw=raw.strip()[:300]),
+        evidence=Evidence(
+            page=page.number, box=_round_box(page.file_box(box)), raw=raw.strip()[:300]
+        ),
     )
 
 
@@ -99,7 +101,7 @@ def label_values(
         line = lines[hit.line_index]
         rest = line.text[hit.end :]
         value = clean_value(rest)
-        if value and not _is_label(value, stops):
+        if _meaningful(value) and not _is_label(value, stops):
             start = len(line.text) - len(rest.lstrip(" :.…_"))
             box = line.span_box(start, len(line.text))
             yield Found(value, page, box, _ocr_conf(line, start, len(line.text)))
@@ -113,7 +115,7 @@ def label_values(
         if right:
             ln = min(right, key=lambda x: x.box[0])
             value = clean_value(ln.text)
-            if value and not _is_label(value, stops):
+            if _meaningful(value) and not _is_label(value, stops):
                 yield Found(value, page, ln.box, ln.conf / 100.0)
                 continue
         if below:
@@ -129,7 +131,7 @@ def label_values(
             if under:
                 ln = min(under, key=lambda x: x.box[1])
                 value = clean_value(ln.text)
-                if value and not _is_label(value, [*stops, clean_label(label)]):
+                if _meaningful(value) and not _is_label(value, [*stops, clean_label(label)]):
                     yield Found(value, page, ln.box, 0.8 * ln.conf / 100.0)
                     continue
         yield Found("", page, lbox, 0.0)  # label present, value blank
@@ -150,6 +152,12 @@ def label_value(
             return found
         blank = blank or found
     return blank
+
+
+def _meaningful(value: str) -> bool:
+    """At least two letters or digits: OCR specks ("e", "|", "-") are not a value."""
+    core = re.sub(r"[\W_]", "", value)
+    return len(core) >= 2 or core.isdigit()
 
 
 def _is_label(value: str, stops: Sequence[str]) -> bool:

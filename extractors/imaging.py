@@ -306,7 +306,7 @@ def coloured_ink_mask(rgb: np.ndarray) -> np.ndarray:
     mn = np.minimum(np.minimum(r, g), b)
     lum = (299 * r + 587 * g + 114 * b) // 1000
     chroma = mx - mn
-    return (chroma >= 60) & (lum <= 205) & (mx >= 60)
+    return (chroma >= 32) & (lum <= 215) & (mx >= 60)
 
 
 def components(mask: np.ndarray, min_cells: int = 1) -> list[tuple[int, int, int, int, int]]:
@@ -358,6 +358,15 @@ def dilate(mask: np.ndarray, r: int = 1) -> np.ndarray:
             | p[:-2, :-2] | p[:-2, 2:] | p[2:, :-2] | p[2:, 2:]
         )  # fmt: skip
     return out
+
+
+def erode(mask: np.ndarray, r: int = 1) -> np.ndarray:
+    return ~dilate(~mask, r)
+
+
+def close(mask: np.ndarray, r: int = 1) -> np.ndarray:
+    """Fill pinholes and hairline gaps (where black print crossed coloured ink)."""
+    return erode(dilate(mask, r), r)
 
 
 def remove_rules(mask: np.ndarray, frac: float = 0.5) -> np.ndarray:

@@ -11,6 +11,10 @@ import re
 import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from extractors.imaging import Affine
 
 Box = tuple[float, float, float, float]
 
@@ -91,6 +95,9 @@ class Page:
     ocr: bool = False
     words_loader: Callable[[], list[Word]] | None = None
     head: str | None = None  # text of the top of the page, when known without words
+    # boxes on this page are in the page as read (upright, straight); this maps them back
+    # onto the page as filed (None: the same)
+    to_file: Affine | None = None
     stamps: list[StampRead] = field(default_factory=list)
     signature: SignatureCheck | None = None
     _words: list[Word] | None = None
@@ -108,6 +115,12 @@ class Page:
         if self._lines is None:
             self._lines = build_lines(self.words, self.width)
         return self._lines
+
+    def file_box(self, box: Box | None) -> Box | None:
+        """A box of this page, in points of the page as filed (for evidence)."""
+        if box is None or self.to_file is None:
+            return box
+        return self.to_file.map_box(box)
 
     def drop_loader(self) -> None:
         """Resolve lazy words now (before the source file is closed)."""

@@ -3,6 +3,7 @@ orient, deskew and OCR. Page images live only inside ``process_page``."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 
 import numpy as np
@@ -112,35 +113,88 @@ def _ocr_page(source: PageSource, limits: Limits, labels: Mapping[str, str]) -> 
             gray_img, words = flipped, alt
 
     proc_words = [w for w in words if w.conf >= 0]
-    back = (to_proc @ imaging.scale(unit)).inverse()  # processed px -> original points
+    if signature.has_block(fold(ocr_text(proc_words)), labels):
+        proc_words += _read_label_values(gray_img, proc_words, unit, dpi, labels, limits)
+    # the page as read (upright, straight) in points; ``to_file`` maps it back onto the
+    # page as filed, for evidence
+    up = imaging.scale(1 / unit)  # processed px -> upright points
+    to_file = (to_proc @ imaging.scale(unit)).inverse() @ imaging.scale(unit)
+    from_file = to_file.inverse()  # original points -> upright points
+    stamps = [StampRead(s.text, from_file.map_box(s.box), s.conf) for s in stamps]
     if not any(looks_like_stamp(s) and find_dates(s.text) for s in stamps):
         from extractors.stamp import find_gray_stamps
 
         for read in find_gray_stamps(gray_img, proc_words, unit, timeout=limits.ocr_timeout_s):
-            stamps.append(StampRead(read.text, back.map_box(read.box), read.conf))
-    page_words = [Word(w.text, back.map_box(w.box), w.conf) for w in proc_words]
-    text = ocr_text(proc_words)
+            stamps.append(StampRead(read.text, up.map_box(read.box), read.conf))
     page = Page(
         number=source.number,
-        width=source.width,
-        height=source.height,
-        text=text,
+        width=gray_img.width / unit,
+        height=gray_img.height / unit,
+        text=ocr_text(proc_words),
         ocr=True,
         stamps=stamps,
+        to_file=to_file,
     )
-    page._words = page_words
+    page._words = [Word(w.text, up.map_box(w.box), w.conf) for w in proc_words]
 
-    if signature.has_block(fold(text), labels):
+    if signature.has_block(fold(page.text), labels):
         gray = np.asarray(gray_img)
         words_px = [Word(w.text, w.box, w.conf) for w in proc_words]
-        fwd = to_proc @ imaging.scale(unit)  # original points -> processed px
-        exclude = [fwd.map_box(s.box) for s in stamps if looks_like_stamp(s)]
+        exclude = [_scale_box(s.box, unit) for s in stamps if looks_like_stamp(s)]
         check = signature.check_page(gray, unit, words_px, labels, exclude)
         if check is not None:
-            page.signature = signature.SignatureCheck(
-                check.signed, check.confidence, back.map_box(check.area), check.ink_ratio, check.raw
-            )
+            page.signature = _scaled_check(check, 1 / unit)
     return page
+
+
+def _read_label_values(
+    gray: Image.Image,
+    words: list[OcrWord],
+    unit: float,
+    dpi: int,
+    labels: Mapping[str, str],
+    limits: Limits,
+) -> list[OcrWord]:
+    """Handwriting after a form's label is often dropped by the page's layout analysis:
+    read the strip right of each label that has nothing after it, as one line."""
+    from extractors.pages import build_lines
+    from extractors.textmatch import find_label
+
+    page_words = [Word(w.text, w.box, w.conf) for w in words]
+    lines = build_lines(page_words, gray.width)
+    added: list[OcrWord] = []
+    for key in ("collectivity", "role", "name", "date"):
+        label = labels.get(key)
+        if not label:
+            continue
+        for hit in find_label(lines, label):
+            line = lines[hit.line_index]
+            if len(re.sub(r"[\W_]", "", line.text[hit.end :])) >= 2:
+                continue
+            lbox = line.span_box(hit.start, hit.end)
+            h = lbox[3] - lbox[1]
+            right = [
+                ln for ln in lines
+                if ln is not line and ln.box[0] > lbox[2] and min(ln.box[3], lbox[3]) - max(ln.box[1], lbox[1]) > 0.3 * h
+            ]  # fmt: skip
+            if right:
+                continue
+            x0 = int(lbox[2] + 3 * unit)
+            x1 = int(min(gray.width - 10 * unit, x0 + 300 * unit))
+            y0 = int(max(0, lbox[1] - 0.9 * h))
+            y1 = int(min(gray.height, lbox[3] + 0.7 * h))
+            if x1 - x0 < 20 * unit:
+                continue
+            strip = gray.crop((x0, y0, x1, y1))
+            if float(np.asarray(strip).min()) > 150:
+                continue  # nothing written
+            for w in run_tesseract(strip, psm=7, dpi=dpi, timeout=limits.ocr_timeout_s):
+                if w.conf < 0 or not re.search(r"\w", w.text):
+                    continue
+                added.append(
+                    OcrWord(w.text, w.left + x0, w.top + y0, w.width, w.height, w.conf, 900, 1, hit.line_index)
+                )
+    return added
 
 
 def _score(words: list[OcrWord]) -> float:

@@ -54,7 +54,7 @@ def signature_area(
     below = [b for b in dates if b[1] >= anchor[1] - 0.5 * line_h]
     if below:
         date = min(below, key=lambda b: (b[1] - anchor[1], abs(b[0] - anchor[0])))
-        top = date[1]
+        top = date[3] + 2 * unit  # under the label's line, where a date may be written
         col_x0 = min(date[0], anchor[0])
     else:
         date = anchor
@@ -119,7 +119,7 @@ def check_ink(
             best_n = inside
             best_w, best_h = (cx1 - cx0) * mm_per_cell, (cy1 - cy0) * mm_per_cell
     ratio = float(ink.mean()) if ink.size else 0.0
-    signed = best_w >= 15 and best_h >= 5 and best_n >= 10
+    signed = best_w >= 15 and best_h >= 8 and best_n >= 10
     if signed:
         conf = 0.95 if best_w >= 25 and best_n >= 20 else 0.75
     else:

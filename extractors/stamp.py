@@ -68,7 +68,9 @@ def read_region(
     mask = imaging.coloured_ink_mask(rgb)
     if mask.sum() < 50:
         return None
-    ink = np.where(mask, 0, 255).astype(np.uint8)
+    if not _has_glyphs(mask, px_per_pt):
+        return None  # a signature's strokes or a drawing: no text to read
+    ink = np.where(imaging.close(mask, 1), 0, 255).astype(np.uint8)
     img = Image.fromarray(ink, "L")
     # OCR wants ~300 dpi; stamps scanned lower are upscaled
     dpi = px_per_pt * 72
@@ -97,6 +99,20 @@ def read_region(
     if best is None:
         return None
     return best[1], best[2]
+
+
+def _has_glyphs(mask: np.ndarray, px_per_pt: float) -> bool:
+    """Printed text is many small separate marks (a stamp has dozens of letters); a
+    signature is a few long strokes."""
+    f = max(1, round(px_per_pt * 72 / 100))  # look at ~100 dpi
+    h, w = mask.shape
+    small = mask[: h - h % f, : w - w % f].reshape(h // f, f, w // f, f).any(axis=(1, 3))
+    comps = imaging.components(small)
+    unit = px_per_pt / f  # small pixels per point
+    glyphs = [
+        c for c in comps if c[2] - c[0] <= 14 * unit and c[3] - c[1] <= 16 * unit and c[4] >= 3
+    ]
+    return len(glyphs) >= 10
 
 
 def _pad(img: Image.Image, margin: int = 20) -> Image.Image:

@@ -1,0 +1,158 @@
+"""Scanned pages with real tesseract: orientation, skew, the coloured arrival stamp,
+signature ink judged on the image, evidence boxes back on the original page, image files
+(JPEG, multi-page TIFF) and batches. Few pages: OCR costs seconds per page."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import os
+import subprocess
+import threading
+import time
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from extractors import ExtractionError, extract_file, extract_files
+from extractors import testing as T
+from extractors.ocr import run_tesseract
+
+D = dt.date
+RED = (200, 30, 35)
+BLUE = (30, 55, 170)
+
+
+@pytest.fixture(scope="module")
+def deliberation_scan() -> list[Image.Image]:
+    # upside down, 1.5° askew, with a red stamp turned 12°
+    pdf = T.deliberation_pdf()
+    return T.scan(pdf, rotation=180, skew=1.5, stamp=(D(2022, 1, 12), RED, 12), seed=3)
+
+
+def test_upside_down_skewed_scan_with_red_stamp(deliberation_scan: list[Image.Image]) -> None:
+    data = T.images_to_pdf(deliberation_scan)
+    (doc,) = extract_file(data, filename="scan.pdf")
+    assert doc.ocr and doc.type == "deliberation"
+    values = doc.values()
+    assert values["act_id"] == "044-214400350-20211213-DEL2021_58-DE"
+    assert values["meeting_date"] == D(2021, 12, 13)
+    assert values["prefecture_receipt_date"] == D(2021, 12, 15)
+    assert values["authorizes_signature"] is True
+    assert values["arrival_stamp_date"] == D(2022, 1, 12)
+    # evidence is on the page as filed (upside down): the acknowledgment block, printed
+    # at the bottom of the page, is at the top of the scanned image
+    ev = doc.fields["act_id"].evidence
+    assert ev is not None and ev.box is not None
+    assert ev.box[3] < 200, ev.box
+    stamp = doc.fields["arrival_stamp_date"].evidence
+    assert stamp is not None and stamp.box is not None
+
+
+def test_jpeg_turned_a_quarter_with_blue_stamp() -> None:
+    pdf = T.needs_form_pdf(total=True)
+    (img,) = T.scan(pdf, rotation=90, skew=-1.0, stamp=(D(2021, 12, 20), BLUE, -8), seed=5)
+    (doc,) = extract_file(T.to_jpeg(img), filename="photo.jpg")
+    assert doc.type == "needs_form" and doc.ocr
+    assert doc.value("student_accounts") == 205
+    assert doc.value("schools") == 2
+    assert doc.value("arrival_stamp_date") == D(2021, 12, 20)
+
+
+@pytest.mark.parametrize("signed", [True, False])
+def test_signature_judged_on_the_image_of_a_scan(signed: bool) -> None:
+    # the last page alone, from a 200 dpi copier; the rector's side is signed either way
+    page = T.scan(T.convention_pdf(body_pages=0, signed=signed), dpi=200, seed=int(signed))[-1]
+    (doc,) = extract_file(T.images_to_tiff([page], dpi=200), filename="page.tif")
+    assert doc.type == "convention"
+    assert doc.value("signed") is signed
+    assert doc.value("signatory_name") == "Laurent TURQUOIS"
+    assert doc.value("signature_date") == D(2021, 12, 14)
+    ev = doc.fields["signed"].evidence
+    assert ev is not None and ev.box is not None and ev.box[0] > 250  # the right column
+
+
+def test_blank_scanned_page_is_not_ocred() -> None:
+    img = Image.new("RGB", (1240, 1754), (245, 245, 240))
+    t = time.perf_counter()
+    (doc,) = extract_file(T.to_jpeg(img, dpi=150), filename="blank.jpg")
+    assert doc.type == "other" and doc.fields == {}
+    assert time.perf_counter() - t < 2
+
+
+def test_tesseract_runs_with_one_thread(monkeypatch: pytest.MonkeyPatch) -> None:
+    seen: list[str | None] = []
+    real = subprocess.run
+
+    def spy(*args: object, **kwargs: object) -> subprocess.CompletedProcess[bytes]:
+        env = kwargs.get("env")
+        seen.append(env.get("OMP_THREAD_LIMIT") if isinstance(env, dict) else None)
+        return real(*args, **kwargs)  # type: ignore[call-overload,no-any-return]
+
+    monkeypatch.setattr(subprocess, "run", spy)
+    words = run_tesseract(Image.new("L", (200, 60), 255))
+    assert words == []
+    assert seen == ["1"]
+    assert "OMP_THREAD_LIMIT" not in os.environ or os.environ["OMP_THREAD_LIMIT"] == "1"
+
+
+def test_pages_of_a_scan_are_ocred_in_parallel_with_bounded_images(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from extractors import pipeline
+
+    live = 0
+    peak = 0
+    lock = threading.Lock()
+    real = pipeline.process_page
+
+    def counting(*args: object, **kwargs: object) -> object:
+        nonlocal live, peak
+        with lock:
+            live += 1
+            peak = max(peak, live)
+        try:
+            return real(*args, **kwargs)  # type: ignore[arg-type]
+        finally:
+            with lock:
+                live -= 1
+
+    monkeypatch.setattr(pipeline, "process_page", counting)
+    pages = [Image.new("L", (850, 1100), 255) for _ in range(12)]
+    pages[3] = T.scan(T.letter_pdf(), dpi=100)[0].convert("L")
+    docs = extract_file(T.images_to_tiff(pages, dpi=100), filename="x.tif", workers=2)
+    assert sum(len(d.pages) for d in docs) == 12
+    assert peak <= pipeline.CPUS + 1
+
+
+def test_extract_files_batch_in_order(tmp_path: Path) -> None:
+    a = tmp_path / "a.pdf"
+    a.write_bytes(T.needs_form_pdf())
+    b = tmp_path / "b.bin"
+    b.write_bytes(b"not a document")
+    c = tmp_path / "c.jpg"
+    c.write_bytes(T.to_jpeg(Image.new("RGB", (600, 800), "white"), dpi=72))
+    results = extract_files([a, b, c], workers=2)
+    assert [r.path for r in results] == [a, b, c]
+    assert results[0].documents[0].type == "needs_form"
+    assert results[1].error is not None and results[1].error.code == "not_supported"
+    assert results[2].error is None and results[2].documents[0].type == "other"
+
+
+def test_decompression_bomb_is_refused() -> None:
+    from extractors.limits import Limits
+
+    img = Image.new("1", (12000, 12000), 1)
+    buf = io.BytesIO()
+    img.save(buf, format="PNG")
+    with pytest.raises(ExtractionError) as exc:
+        extract_file(buf.getvalue(), filename="bomb.png", limits=Limits(max_page_pixels=50_000_000))
+    assert exc.value.code == "too_many_pixels"
+
+
+def test_corrupt_image_is_a_clean_error() -> None:
+    data = T.to_jpeg(Image.new("RGB", (400, 400), "white"))
+    with pytest.raises(ExtractionError) as exc:
+        extract_file(data[:200], filename="cut.jpg")
+    assert exc.value.code == "corrupt"
