@@ -30,8 +30,8 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from extractors import extract_file, extract_files  # noqa: E402
-from extractors.model import Document, parse_field_value  # noqa: E402
+from extractors import extract_file, extract_files
+from extractors.model import Document, parse_field_value
 
 # --------------------------------------------------------------------------- speed
 
@@ -42,10 +42,33 @@ def _text_pdf(pages: int) -> bytes:
 
     buf = io.BytesIO()
     c = Canvas(buf, pagesize=A4)
-    words = (
-        "Vu le code général des collectivités territoriales le groupement de commandes "
-        "passera un marché public dont la finalité sera de mettre à disposition des écoles"
-    ).split()
+    words = [
+        "Vu",
+        "le",
+        "code",
+        "général",
+        "des",
+        "collectivités",
+        "territoriales",
+        "le",
+        "groupement",
+        "de",
+        "commandes",
+        "passera",
+        "un",
+        "marché",
+        "public",
+        "dont",
+        "la",
+        "finalité",
+        "sera",
+        "de",
+        "mettre",
+        "à",
+        "disposition",
+        "des",
+        "écoles",
+    ]
     for p in range(pages):
         c.setFont("Times-Roman", 10)
         for i in range(60):

@@ -11,7 +11,6 @@ from extractors.actid import find_act_ids
 from extractors.dates import DateMatch, find_dates, fold
 from extractors.model import Evidence, FieldResult
 from extractors.pages import Box, Line, Page, union_boxes
-from extractors.scan import looks_like_stamp
 from extractors.signature import DEFAULT_LABELS
 from extractors.textmatch import LabelHit, clean_label, find_label, fuzzy_find
 
@@ -88,7 +87,7 @@ def label_values(
     come first; a label with nothing after it gives an empty ``Found``."""
     stops = [clean_label(s) for s in stop_labels]
     hits: list[tuple[int, int, Page, str, LabelHit]] = []
-    for pi, page in enumerate(pages):
+    for page in pages:
         lines = page.lines
         for li, label in enumerate(labels):
             for hit in find_label(lines, label):
@@ -293,7 +292,8 @@ def _collectivity_heading(page: Page) -> FieldResult | None:
 _MEETING_BEFORE = re.compile(
     r"(seance (publique )?(ordinaire )?du|reuni[e]?s?( en seance)?( publique)?( le)?|"
     r"(conseil municipal|conseil communautaire|conseil syndical|comite syndical) du|"
-    r"session du|en date du|l'an)\s*[:,]?\s*(lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche)?\s*$"
+    r"session du|en date du|l'an)\s*[:,]?\s*"
+    r"(lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche)?\s*$"
 )
 _NOT_MEETING = re.compile(
     r"(convocation|affich|transmis|reception|recu|envoye|teletransmission|publi|executoire"
@@ -463,13 +463,12 @@ def needs_fields(pages: Sequence[Page]) -> dict[str, FieldResult]:
          "Nombre de comptes"],
     )  # fmt: skip
     table = _school_table(pages)
-    if accounts is None or accounts.value is None:
-        if table is not None:
-            total, n_rows, tconf, page, box, raw = table
-            if total is not None:
-                accounts = _result(total, tconf, page, box, raw)
-            if schools is None and n_rows:
-                schools = _result(n_rows, 0.8 * tconf, page, box, f"{n_rows} lignes d'écoles")
+    if (accounts is None or accounts.value is None) and table is not None:
+        total, n_rows, tconf, page, box, raw = table
+        if total is not None:
+            accounts = _result(total, tconf, page, box, raw)
+        if schools is None and n_rows:
+            schools = _result(n_rows, 0.8 * tconf, page, box, f"{n_rows} lignes d'écoles")
     if schools is not None:
         out["schools"] = schools
     if accounts is not None:

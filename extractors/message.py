@@ -67,8 +67,14 @@ def _name_of(part: Message, index: int) -> str:
     if name:
         return name.replace("/", "_").strip() or f"piece-{index}"
     ctype = part.get_content_type()
-    ext = {"application/pdf": "pdf", "image/jpeg": "jpg", "image/png": "png",
-           "image/tiff": "tif", "message/rfc822": "eml", "application/zip": "zip"}.get(ctype, "bin")  # fmt: skip
+    ext = {
+        "application/pdf": "pdf",
+        "image/jpeg": "jpg",
+        "image/png": "png",
+        "image/tiff": "tif",
+        "message/rfc822": "eml",
+        "application/zip": "zip",
+    }.get(ctype, "bin")
     return f"piece-{index}.{ext}"
 
 

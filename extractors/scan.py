@@ -174,9 +174,12 @@ def _read_label_values(
             lbox = line.span_box(hit.start, hit.end)
             h = lbox[3] - lbox[1]
             right = [
-                ln for ln in lines
-                if ln is not line and ln.box[0] > lbox[2] and min(ln.box[3], lbox[3]) - max(ln.box[1], lbox[1]) > 0.3 * h
-            ]  # fmt: skip
+                ln
+                for ln in lines
+                if ln is not line
+                and ln.box[0] > lbox[2]
+                and min(ln.box[3], lbox[3]) - max(ln.box[1], lbox[1]) > 0.3 * h
+            ]
             if right:
                 continue
             x0 = int(lbox[2] + 3 * unit)
@@ -192,7 +195,17 @@ def _read_label_values(
                 if w.conf < 0 or not re.search(r"\w", w.text):
                     continue
                 added.append(
-                    OcrWord(w.text, w.left + x0, w.top + y0, w.width, w.height, w.conf, 900, 1, hit.line_index)
+                    OcrWord(
+                        w.text,
+                        w.left + x0,
+                        w.top + y0,
+                        w.width,
+                        w.height,
+                        w.conf,
+                        900,
+                        1,
+                        hit.line_index,
+                    )
                 )
     return added
 

@@ -97,7 +97,7 @@ def check_ink(
     heights = sorted(wd.box[3] - wd.box[1] for wd in words) or [10 * unit]
     median_h = heights[len(heights) // 2]
     for wd in words:
-        bx0, by0, bx1, by1 = wd.box
+        _, by0, _, by1 = wd.box
         printed = wd.conf >= 75 and len(wd.text.strip(".,;:-_'\"")) >= 1
         if not printed or (by1 - by0) > 2.2 * median_h:
             continue

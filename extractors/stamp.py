@@ -195,7 +195,9 @@ def find_gray_stamps(
             1 for b in anchors if abs(b.left - a.left) < reach and abs(b.top - a.top) < reach
         ),
     )
-    group = [b for b in anchors if abs(b.left - best.left) < reach and abs(b.top - best.top) < reach]
+    group = [
+        b for b in anchors if abs(b.left - best.left) < reach and abs(b.top - best.top) < reach
+    ]
     x0 = min(b.left for b in group)
     y0 = min(b.top for b in group)
     x1 = max(b.left + b.width for b in group)
@@ -212,7 +214,9 @@ def find_gray_stamps(
     dpi = int(px_per_pt * 72)
     best_read: tuple[float, str, float] | None = None
     for angle in (0.0, -8.0, 8.0, -13.0, 13.0, -4.0, 4.0):
-        img = _pad(crop.rotate(angle, resample=Image.Resampling.BICUBIC, expand=True, fillcolor=255))
+        img = _pad(
+            crop.rotate(angle, resample=Image.Resampling.BICUBIC, expand=True, fillcolor=255)
+        )
         found = run_tesseract(img, psm=6, dpi=dpi, timeout=timeout)
         found = [w for w in found if w.conf >= 0]
         if not found:

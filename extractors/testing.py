@@ -271,7 +271,9 @@ def stamp_image(date: dt.date, colour: tuple[int, int, int], dpi: int = 300) -> 
     d.text((w / 2, 60 * k), "COURRIER ARRIVÉ LE", fill=colour, font=_font(int(40 * k)), anchor="mm")
     text = f"{date.day:02d} {months[date.month - 1]} {date.year}"
     d.text((w / 2, 150 * k), text, fill=colour, font=_font(int(64 * k)), anchor="mm")
-    d.text((w / 2, 240 * k), "RECTORAT DE NANTES", fill=colour, font=_font(int(38 * k)), anchor="mm")
+    d.text(
+        (w / 2, 240 * k), "RECTORAT DE NANTES", fill=colour, font=_font(int(38 * k)), anchor="mm"
+    )
     return img
 
 

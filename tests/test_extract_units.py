@@ -45,7 +45,9 @@ def test_french_dates(text: str, expected: dt.date) -> None:
     assert parse_date(text) == expected
 
 
-@pytest.mark.parametrize("text", ["le 31 février 2021", "article 12", "L2113-6 à L2113-8", "45/78/2021"])
+@pytest.mark.parametrize(
+    "text", ["le 31 février 2021", "article 12", "L2113-6 à L2113-8", "45/78/2021"]
+)
 def test_not_dates(text: str) -> None:
     assert parse_date(text) is None
 
@@ -113,7 +115,9 @@ def _text_image(angle: float = 0.0, turn: int = 0) -> np.ndarray:
     font = _font(22)
     y = 60
     for i in range(25):
-        d.text((60, y), f"Le groupement de commandes passera un marché {i} public", fill=0, font=font)
+        d.text(
+            (60, y), f"Le groupement de commandes passera un marché {i} public", fill=0, font=font
+        )
         y += 38
     img = img.rotate(angle, fillcolor=255, resample=Image.Resampling.BILINEAR)
     return np.asarray(imaging.rotate_image(img, turn))
