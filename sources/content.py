@@ -126,7 +126,7 @@ def extension(name: str) -> str:
 # --------------------------------------------------------------------------- names
 
 _SEPARATORS = re.compile(r"[\\/]+")
-_DRIVE = re.compile(r"^[A-Za-z]:")
+_DRIVE = re.compile(r"^[A-Za-z]:$")  # a whole component that is a drive
 _WINDOWS_RESERVED = re.compile(r'[<>:"|?*]')
 _SPACES = re.compile(r"\s+")
 MAX_NAME = 150

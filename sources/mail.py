@@ -306,6 +306,20 @@ class _Walker:
         self.counter += 1
         return with_extension(f"piece-{self.counter}", mime)
 
+    def named(self, raw_name: str | None, mime: str | None) -> tuple[str, str | None]:
+        """The display name of a part and a note when its name had to be corrected;
+        ``piece-N.ext`` (N counting unnamed parts) when it has none."""
+        if not raw_name:
+            return self.fallback(mime), None
+        name, note = safe_name(raw_name, "")
+        if name:
+            return name, note
+        name = self.fallback(mime)
+        return (
+            name,
+            f"nom de fichier corrigé : « {shown(decode_text(raw_name))} » devient « {name} »",
+        )
+
     def spend(self, size: int) -> bool:
         """Count ``size`` decoded bytes; False once the message's budget is spent."""
         self.unpacked += size
@@ -349,8 +363,7 @@ class _Walker:
         if ctype == MESSAGE:
             inner = part.get_payload()
             inner_msg = inner[0] if isinstance(inner, list) and inner else None
-            fallback = self.fallback(MESSAGE)
-            name, note = safe_name(raw_name, fallback) if raw_name else (fallback, None)
+            name, note = self.named(raw_name, MESSAGE)
             name = name if extension(name) == "eml" else f"{name}.eml"
             if not isinstance(inner_msg, Message):
                 self.add(prefix + name, b"", MESSAGE, "message joint illisible", _n(note))
@@ -375,8 +388,7 @@ class _Walker:
         if not self.spend(len(data)):
             return
         declared = ctype
-        fallback = self.fallback(sniff(data[:2048]) or declared)
-        name, note = safe_name(raw_name, fallback) if raw_name else (fallback, None)
+        name, note = self.named(raw_name, sniff(data[:2048]) or declared)
         self.content(data, prefix + name, declared, depth, _n(note), named=raw_name is not None)
 
     # ------------------------------------------------------------------ contents
