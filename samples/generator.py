@@ -305,18 +305,17 @@ class Corpus:
         return rel, built
 
     def separate(self, d: Dossier, recipes: list[Recipe], arrival: dt.date, **kw: Any) -> None:
-        """The mail room scans each piece of the envelope as its own file. The stamp is
-        on the first piece, often (not always) on the others; a one-page piece sometimes
-        goes through the other scanner, which saves JPEG or PNG."""
+        """The mail room scans each piece of the envelope as its own file, each with the
+        arrival stamp (unless ``stamp=False``: then none has it, and the receipt date is
+        ambiguous, which only ``no_stamp`` plays); a one-page piece sometimes goes through
+        the other scanner, which saves JPEG or PNG."""
         rng = _rng(self.seed, "separate", d.entity.code)
         base = kw.pop("fmt", "pdf")
-        stamp = kw.pop("stamp", True)
-        for i, recipe in enumerate(recipes):
+        for recipe in recipes:
             fmt = base
             if recipe.type in ("deliberation", "needs_form", "other") and rng.random() < 0.12:
                 fmt = rng.choice(("jpeg", "png"))
-            stamped = stamp and (i == 0 or rng.random() < 0.7)
-            self.paper(d, [recipe], arrival, fmt=fmt, stamp=stamped, **kw)
+            self.paper(d, [recipe], arrival, fmt=fmt, **kw)
 
     # ------------------------------------------------------------------ digital
 
