@@ -4,10 +4,12 @@ Registered from ``tests/conftest.py`` (``pytest_plugins``). Fixtures:
 
 * ``dovecot`` (session): one server on 127.0.0.1 with its own configuration, run
   directory and throwaway maildirs under a temporary directory; plaintext LOGIN/PLAIN on
-  loopback, no TLS, passwd-file accounts, a static userdb with a non-root uid.
+  loopback, no TLS, passwd-file accounts (one file each), a static userdb with a
+  non-root uid, no delay after failed logins (no auth penalty).
 * ``imap_account`` (function): a fresh account (user, password, empty mailbox) on that
   server, so that tests do not see each other's messages.
-* ``start_dovecot(base)``: a private server, for tests that stop it.
+* ``private_dovecot`` (function): a server of the test's own, for tests that stop it;
+  ``start_dovecot()`` starts one outside a fixture.
 
 Run as root (the usual case in CI), the mail processes run as the ``dovecot`` user (uid 0
 is refused by Dovecot) and the maildirs are chowned to it; run as another user, everything
@@ -32,6 +34,7 @@ from pathlib import Path
 import pytest
 
 DOVECOT = shutil.which("dovecot") or "/usr/sbin/dovecot"
+DOVEADM = shutil.which("doveadm") or "/usr/bin/doveadm"
 HOST = "127.0.0.1"
 
 
@@ -75,7 +78,9 @@ class DovecotServer:
 
     @property
     def passwd(self) -> Path:
-        return self.base / "passwd"
+        """One passwd-file per account (``users/<name>``): a new account is a new file,
+        read when first used, so no reload of a shared file is needed."""
+        return self.base / "users"
 
     @property
     def homes(self) -> Path:
@@ -99,11 +104,10 @@ class DovecotServer:
     def _write_config(self) -> None:
         internal, login, uid, gid = self._identity()
         run, state = self.base / "run", self.base / "state"
-        for d in (run, state, self.homes):
-            d.mkdir(exist_ok=True)
+        for d in (run, state, self.homes, self.passwd):
+            d.mkdir(parents=True, exist_ok=True)
         os.chmod(self.base, 0o755)  # the mail processes (uid ``uid``) must traverse it
         os.chown(self.homes, uid, gid)
-        self.passwd.write_text("")
         self.conf.write_text(
             f"""\
 protocols = imap
@@ -117,6 +121,7 @@ default_login_user = {login}
 ssl = no
 disable_plaintext_auth = no
 auth_mechanisms = plain login
+auth_failure_delay = 0
 first_valid_uid = {uid}
 first_valid_gid = {gid}
 mail_location = maildir:~/Maildir
@@ -127,11 +132,16 @@ namespace inbox {{
 }}
 passdb {{
   driver = passwd-file
-  args = scheme=PLAIN {self.passwd}
+  args = scheme=PLAIN {self.passwd}/%u
 }}
 userdb {{
   driver = static
   args = uid={uid} gid={gid} home={self.homes}/%u
+}}
+service anvil {{
+  unix_listener anvil-auth-penalty {{
+    mode = 0
+  }}
 }}
 service imap-login {{
   inet_listener imap {{
@@ -188,31 +198,56 @@ service imap-login {{
             proc.kill()
             proc.wait(timeout=10)
 
+    def kick(self, user: str) -> None:
+        """Drop every connection of ``user`` (``doveadm kick``), the server keeps running."""
+        result = subprocess.run(
+            [DOVEADM, "-c", str(self.conf), "kick", user],
+            capture_output=True,
+            text=True,
+            timeout=30,
+            check=False,
+        )
+        if result.returncode != 0:
+            pytest.fail(f"doveadm kick failed: {result.stdout}{result.stderr}", pytrace=False)
+
     def add_account(self, name: str | None = None) -> ImapAccount:
         """A new account with an empty mailbox (passwd-file is re-read when it changes)."""
         user = name or f"u{os.getpid()}x{next(self._users)}"
         password = f"pw-{user}"
-        with open(self.passwd, "a") as fh:
-            fh.write(f"{user}:{{PLAIN}}{password}\n")
+        (self.passwd / user).write_text(f"{user}:{{PLAIN}}{password}\n")
         return ImapAccount(HOST, self.port, user, password, self.homes / user / "Maildir")
 
 
-def start_dovecot(base: Path) -> DovecotServer:
-    """A running server of its own under ``base`` (stop it with ``.stop()``)."""
-    server = DovecotServer(Path(base))
-    server.start()
+def start_dovecot() -> DovecotServer:
+    """A running server of its own in a new temporary directory (``/tmp``'s children are
+    reachable by the ``dovecot`` user, pytest's ``tmp_path`` is not). Stop it with
+    ``.stop()``, then remove ``.base``."""
+    server = DovecotServer(Path(tempfile.mkdtemp(prefix="intake-dovecot-")))
+    try:
+        server.start()
+    except BaseException:
+        shutil.rmtree(server.base, ignore_errors=True)
+        raise
     return server
 
 
-@pytest.fixture(scope="session")
-def dovecot() -> Iterator[DovecotServer]:
-    base = Path(tempfile.mkdtemp(prefix="intake-dovecot-"))
-    server = start_dovecot(base)
+def _serve() -> Iterator[DovecotServer]:
+    server = start_dovecot()
     try:
         yield server
     finally:
         server.stop()
-        shutil.rmtree(base, ignore_errors=True)
+        shutil.rmtree(server.base, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def dovecot() -> Iterator[DovecotServer]:
+    yield from _serve()
+
+
+@pytest.fixture
+def private_dovecot() -> Iterator[DovecotServer]:
+    yield from _serve()
 
 
 @pytest.fixture
