@@ -82,15 +82,14 @@ class FolderFile:
         ref = f"{self.name}#{tail}"
         return ref if len(ref) <= 512 else f"{self.name[: 511 - len(tail) - 2]}…#{tail}"
 
-    def read_bytes(self, limit: int | None = None) -> bytes:
-        """The file's bytes, checked against ``sha256``; ``FolderError`` (French) if the
-        file is gone, has changed since it was listed, or is larger than ``limit``."""
+    def read_bytes(self) -> bytes:
+        """The file's bytes, checked against ``sha256`` (at most ``size`` + 1 bytes are
+        read); ``FolderError`` (French) if the file is gone or has changed since listed."""
         if self.sha256 is None:
             raise FolderError(f"Le fichier « {self.name} » n'a pas été lu : {self.problem}.")
-        limit = self.size if limit is None else limit
         try:
             with open(self.path, "rb") as fh:
-                data = fh.read(max(limit, self.size) + 1)
+                data = fh.read(self.size + 1)
         except OSError as exc:
             raise FolderError(f"Le fichier « {self.name} » ne peut plus être lu ({exc}).") from exc
         if hashlib.sha256(data).hexdigest() != self.sha256:

@@ -19,8 +19,8 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
-from imapclient import IMAPClient
-from imapclient.exceptions import LoginError
+from imapclient import IMAPClient  # type: ignore[import-untyped]
+from imapclient.exceptions import LoginError  # type: ignore[import-untyped]
 
 from sources.limits import DEFAULT_SOURCE_LIMITS, SourceLimits, human_size
 from sources.mail import ParsedMessage, parse_message
@@ -235,12 +235,23 @@ class ImapMailbox:
                 return FetchedMessage(
                     uid, self.uidvalidity(), self.folder, b"", internaldate, size, ref, problem
                 )
-            body = self.client.fetch([uid], ["BODY.PEEK[]"]).get(uid)
+            # a partial fetch: a server announcing a wrong size cannot send more than this
+            cap = self.limits.max_message_bytes + 1
+            body = self.client.fetch([uid], [f"BODY.PEEK[]<0.{cap}>"]).get(uid)
             if body is None:
                 return None
-            raw = body.get(b"BODY[]") or b""
+            raw = bytes(body.get(b"BODY[]<0>") or body.get(b"BODY[]") or b"")
+            problem: str | None = None
+            if len(raw) > self.limits.max_message_bytes:
+                raw, problem = (
+                    b"",
+                    (
+                        "message trop volumineux (plus de "
+                        f"{human_size(self.limits.max_message_bytes)}) : non téléchargé"
+                    ),
+                )
             return FetchedMessage(
-                uid, self.uidvalidity(), self.folder, bytes(raw), internaldate, size, ref
+                uid, self.uidvalidity(), self.folder, raw, internaldate, size, ref, problem
             )
 
     # ------------------------------------------------------------------ moving

@@ -210,7 +210,7 @@ def _all_addresses(msg: Message, name: str) -> list[tuple[str | None, str | None
     found: list[tuple[str | None, str | None]] = []
     for value in values:
         try:
-            pairs = [(a.display_name, a.addr_spec) for a in value.addresses]
+            pairs = [(a.display_name, a.addr_spec) for a in getattr(value, "addresses")]  # noqa: B009
         except Exception:
             pairs = email.utils.getaddresses([decode_text(str(value))])
         for display, addr in pairs:
@@ -578,7 +578,7 @@ def _member_name(info: zipfile.ZipInfo) -> str:
 
 def _body_text(part: Message) -> str:
     try:
-        content = part.get_content()
+        content = part.get_content()  # type: ignore[attr-defined]
     except Exception:
         try:
             payload = part.get_payload(decode=True)

@@ -54,7 +54,7 @@ class ImapAccount:
 
     def client(self, timeout: float = 10.0):  # type: ignore[no-untyped-def]
         """A logged-in IMAPClient (the tests' "real client" that puts messages there)."""
-        from imapclient import IMAPClient
+        from imapclient import IMAPClient  # type: ignore[import-untyped]
 
         client = IMAPClient(self.host, port=self.port, ssl=False, timeout=timeout)
         client.login(self.user, self.password)

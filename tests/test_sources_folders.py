@@ -282,6 +282,6 @@ def test_eml_folder_on_the_sample_corpus(tmp_path_factory: pytest.TempPathFactor
     for f in files:
         truth = mails[f"mail/{f.name}"]
         assert f.status == "ready"
-        assert f.received_at == dt.datetime.fromisoformat(truth.delivered_at)
+        assert f.received_at == dt.datetime.fromisoformat(str(truth.delivered_at))
         parsed = parse_message(f.read_bytes())
         assert parsed.usable

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 from PIL import Image
-from reportlab.pdfgen import canvas
+from reportlab.pdfgen import canvas  # type: ignore[import-untyped]
 
 from samples import generate
 from sources.content import describe, safe_name, sniff
@@ -73,12 +73,12 @@ def zip_of(members: dict[str, bytes], *, encrypted: bool = False) -> bytes:
             info = zipfile.ZipInfo(name, date_time=(2022, 1, 10, 12, 0, 0))
             info.compress_type = zipfile.ZIP_DEFLATED
             zf.writestr(info, data)
-    data = bytearray(buf.getvalue())
+    out = bytearray(buf.getvalue())
     if encrypted:  # zipfile cannot encrypt: set the "encrypted" bit in both headers
         for signature, offset in ((b"PK\x03\x04", 6), (b"PK\x01\x02", 8)):
-            at = data.index(signature)
-            data[at + offset] |= 0x1
-    return bytes(data)
+            at = out.index(signature)
+            out[at + offset] |= 0x1
+    return bytes(out)
 
 
 def names(parsed) -> list[str]:  # type: ignore[no-untyped-def]
@@ -202,7 +202,8 @@ def test_office_documents_and_empty_attachments_have_problems() -> None:
 def test_inline_logo_of_an_html_body_is_not_a_piece() -> None:
     msg = message()
     msg.add_alternative("<html><body><p>Bonjour</p><img src='cid:logo'></body></html>", "html")
-    html = msg.get_payload()[1]
+    html = msg.get_payload()[1]  # type: ignore[index]
+    assert isinstance(html, EmailMessage)
     html.add_related(PNG, "image", "png", cid="<logo>")
     msg.add_attachment(PDF, "application", "pdf", filename="fiche.pdf")
     parsed = parse_message(msg.as_bytes())
