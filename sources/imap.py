@@ -228,12 +228,12 @@ class ImapMailbox:
                 internaldate = internaldate.replace(tzinfo=dt.UTC)
             ref = self.origin_ref(uid)
             if size > self.limits.max_message_bytes:
-                problem = (
+                too_big = (
                     f"message trop volumineux ({human_size(size)} ; maximum "
                     f"{human_size(self.limits.max_message_bytes)}) : non téléchargé"
                 )
                 return FetchedMessage(
-                    uid, self.uidvalidity(), self.folder, b"", internaldate, size, ref, problem
+                    uid, self.uidvalidity(), self.folder, b"", internaldate, size, ref, too_big
                 )
             # a partial fetch: a server announcing a wrong size cannot send more than this
             cap = self.limits.max_message_bytes + 1
