@@ -27,16 +27,27 @@ class DateMatch:
     confidence: float
 
 
+class _FoldTable(dict[int, str]):
+    """Code point -> one folded character (lower case, no accent), computed once."""
+
+    def __missing__(self, code: int) -> str:
+        c = chr(code)
+        if c in "’‘`´ʼ":
+            out = "'"
+        else:
+            d = unicodedata.normalize("NFKD", c)
+            base = "".join(x for x in d if not unicodedata.combining(x)).lower()
+            out = base[0] if base else c
+        self[code] = out
+        return out
+
+
+_FOLD = _FoldTable()
+
+
 def fold(text: str) -> str:
     """Lower case without accents, same length as ``text`` (for span-preserving search)."""
-    out = []
-    for c in text:
-        d = unicodedata.normalize("NFKD", c)
-        base = "".join(x for x in d if not unicodedata.combining(x)).lower()
-        if c in "’‘`´ʼ":
-            base = "'"
-        out.append(base[0] if len(base) >= 1 else c)
-    return "".join(out)
+    return text.translate(_FOLD)
 
 
 _MONTHS: dict[str, int] = {}

@@ -90,7 +90,7 @@ def label_values(
     for page in pages:
         lines = page.lines
         for li, label in enumerate(labels):
-            for hit in find_label(lines, label):
+            for hit in find_label(lines, label, exact=not page.ocr):
                 opening = hit.start <= 2
                 hits.append((0 if opening else 1, li, page, label, hit))
                 del opening
@@ -202,13 +202,14 @@ def convention_fields(
 def _signature_date(pages: Sequence[Page], lab: Mapping[str, str]) -> FieldResult | None:
     for page in reversed(pages):
         lines = page.lines
-        anchors = find_label(lines, lab["name"]) or find_label(lines, lab["role"])
+        ex = not page.ocr
+        anchors = find_label(lines, lab["name"], exact=ex) or find_label(lines, lab["role"], exact=ex)
         if not anchors:
             continue
         a = anchors[-1]
         abox = lines[a.line_index].box
         dates = [
-            h for h in find_label(lines, lab["date"], 0.8) if lines[h.line_index].box[1] >= abox[1]
+            h for h in find_label(lines, lab["date"], 0.8, exact=ex) if lines[h.line_index].box[1] >= abox[1]
         ]
         if not dates:
             return FieldResult(value=None, confidence=0.3, evidence=None)

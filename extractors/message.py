@@ -78,6 +78,23 @@ def _name_of(part: Message, index: int) -> str:
     return f"piece-{index}.{ext}"
 
 
+def _leaves(msg: Message) -> list[Message]:
+    """Non-multipart parts, in order, without descending into attached messages (they
+    are walked on their own, with their name as prefix)."""
+    out: list[Message] = []
+    stack = [msg]
+    while stack:
+        part = stack.pop(0)
+        if part.get_content_type() == "message/rfc822" and part is not msg:
+            out.append(part)
+        elif part.is_multipart():
+            payload = part.get_payload()
+            stack[0:0] = [p for p in payload if isinstance(p, Message)]
+        elif part is not msg or not msg.is_multipart():
+            out.append(part)
+    return out
+
+
 def _walk(
     msg: Message,
     prefix: str,
@@ -89,11 +106,7 @@ def _walk(
     limits: Limits,
 ) -> None:
     index = 0
-    for part in msg.walk():
-        if part.is_multipart() and part.get_content_type() != "message/rfc822":
-            continue
-        if part is msg:
-            continue
+    for part in _leaves(msg):
         ctype = part.get_content_type()
         disp = part.get_content_disposition()
         if ctype == "message/rfc822":

@@ -42,7 +42,7 @@ def _text_page(source: PageSource, text: str, labels: Mapping[str, str]) -> Page
         words_loader=source.words_loader(),
         head=getattr(source, "head", None),
     )
-    need_sig = signature.has_block(fold(text), labels)
+    need_sig = signature.has_block(fold(text), labels, exact=True)
     if not (need_sig or source.has_images()):
         return page
     rendered = source.render(SIGNATURE_DPI)

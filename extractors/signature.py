@@ -27,12 +27,14 @@ DEFAULT_LABELS: dict[str, str] = {
 MM = 72 / 25.4  # points per millimetre
 
 
-def has_block(text_folded: str, labels: Mapping[str, str]) -> bool:
+def has_block(text_folded: str, labels: Mapping[str, str], *, exact: bool = False) -> bool:
     """Cheap test on a page's folded text: does it hold the signatory block?"""
     from extractors.textmatch import clean_label, fuzzy_find
 
     needles = [clean_label(labels.get(k, DEFAULT_LABELS[k])) for k in ("name", "role")]
     flat = " ".join(text_folded.split())
+    if exact:
+        return any(n in flat for n in needles)
     return any(fuzzy_find(flat, n, 0.8) for n in needles)
 
 

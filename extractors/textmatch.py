@@ -65,11 +65,18 @@ class LabelHit:
         return lines[self.line_index].text[self.end :]
 
 
-def find_label(lines: Sequence[Line], label: str, min_ratio: float = 0.84) -> list[LabelHit]:
+def find_label(
+    lines: Sequence[Line], label: str, min_ratio: float = 0.84, *, exact: bool = False
+) -> list[LabelHit]:
+    """Lines holding ``label``; ``exact`` for text layers (no OCR slips to forgive)."""
     needle = clean_label(label)
     hits: list[LabelHit] = []
     for i, ln in enumerate(lines):
-        span = fuzzy_find(fold(ln.text), needle, min_ratio)
+        if exact:
+            j = fold(ln.text).find(needle)
+            span = (j, j + len(needle)) if j >= 0 else None
+        else:
+            span = fuzzy_find(fold(ln.text), needle, min_ratio)
         if span:
             hits.append(LabelHit(i, span[0], span[1]))
     return hits
