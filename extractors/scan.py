@@ -217,6 +217,6 @@ def _score(words: list[OcrWord]) -> float:
 
 def _weak(words: list[OcrWord]) -> bool:
     confs = [w.conf for w in words if w.conf >= 0]
-    if len(confs) < 5:
-        return True
+    if len(confs) < 15:
+        return False  # too little text to judge, or to matter
     return float(np.mean(confs)) < 55

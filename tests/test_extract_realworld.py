@@ -36,7 +36,7 @@ print(json.dumps(out))
 """
 
 
-def _run(paths: list[Path], timeout: float, dpi: int = 100) -> dict[str, dict[str, object]]:
+def _run(paths: list[Path], timeout: float, dpi: int = 72) -> dict[str, dict[str, object]]:
     proc = subprocess.run(
         [sys.executable, "-c", _RUNNER, str(dpi), *map(str, paths)],
         capture_output=True,
