@@ -98,7 +98,10 @@ def roster_import(
             report = import_roster_files(s, files, actor="system:roster-import")
             with StageProgress({"dossiers": "dossiers évalués"}) as stages:
                 reevaluate(
-                    s, app_ctx.campaign, actor="system:roster-import", on_progress=stages.update
+                    s,
+                    app_ctx.campaign,
+                    actor="system:roster-import",
+                    on_progress=lambda done, total: stages.update("dossiers", done, total),
                 )
     except (RosterFileError, CampaignError, DatabaseURLError, DatabaseUnavailableError) as exc:
         raise _fail(str(exc)) from exc
@@ -196,6 +199,59 @@ def samples_generate(
 
     manifest = generate(out_dir, seed=seed, count=count)
     err.print(f"{len(manifest.files)} files written to {out_dir} (ground truth: truth.json)")
+
+
+@app.command("ingest")
+def ingest(
+    ctx: typer.Context,
+    scans: Annotated[
+        Path | None, typer.Option(help="Scan folder (default INTAKE_SCANS_DIR).")
+    ] = None,
+    eml: Annotated[Path | None, typer.Option(help=".eml folder (default INTAKE_EML_DIR).")] = None,
+    imap: Annotated[
+        bool | None,
+        typer.Option(
+            "--imap/--no-imap",
+            help="Read the IMAP mailbox (default: when INTAKE_IMAP_HOST is set).",
+        ),
+    ] = None,
+    settle: Annotated[
+        float, typer.Option(help="Seconds a file must be left alone before it is read.")
+    ] = 30.0,
+    as_json: JsonOpt = False,
+) -> None:
+    """Run the intake once: scan folder, .eml folder, mailbox -> dossiers."""
+    from flows.ingest import run_ingest
+
+    app_ctx = _context(ctx)
+    settings = app_ctx.settings
+    scans_dir = scans or settings.scans_dir
+    eml_dir = eml or settings.eml_dir
+    use_imap = bool(settings.imap_host) if imap is None else imap
+    if scans_dir is None and eml_dir is None and not use_imap:
+        raise _fail("nothing to read: give --scans, --eml or --imap (or the INTAKE_* settings)")
+    for folder in (scans_dir, eml_dir):
+        if folder is not None and not folder.is_dir():
+            raise _fail(f"not a folder: {folder}")
+    try:
+        app_ctx.engine  # noqa: B018 - migrate before the flow starts
+        summary = run_ingest(
+            settings, scans_dir=scans_dir, eml_dir=eml_dir, imap=use_imap, settle_seconds=settle
+        )
+    except (CampaignError, DatabaseURLError, DatabaseUnavailableError) as exc:
+        raise _fail(str(exc)) from exc
+    if as_json:
+        emit_json(summary)
+        return
+    err.print(
+        f"{summary['seen']} éléments vus : {summary['filed']} classés, {summary['already']} déjà "
+        f"traités, {summary['duplicates']} doublons, {summary['failed']} en échec, "
+        f"{summary['waiting']} en attente ; {summary['documents']} pièces, "
+        f"{summary['flags']} alertes, {summary['dossiers']} dossiers réévalués "
+        f"({summary['seconds']} s)."
+    )
+    if summary["failed"]:
+        raise typer.Exit(1)
 
 
 @app.command("demo")

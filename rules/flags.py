@@ -42,6 +42,22 @@ __all__ = [
 FlagKind = Literal["condition", "date_order", "same_name", "siren_matches", "dossier"]
 
 FLAG_MESSAGES: dict[str, str] = {
+    # Raised by ingestion, about a file or a message rather than a dossier.
+    "unreadable_file": "Fichier « {name} » illisible : {problem}",
+    "unmatched_document": (
+        "Pièce « {piece} » (fichier « {name} ») non rattachée à une collectivité : {reason}"
+    ),
+    "match_conflict": "Pièce « {piece} » (fichier « {name} ») : {reason}",
+    "no_piece_recognized": (
+        "Aucune pièce de la campagne (convention, délibération, fiche de besoins) "
+        "n'a été reconnue dans « {name} »."
+    ),
+    "no_attachment": "Message de {sender} (« {subject} ») : {problem}",
+    "attachment_problem": "Pièce jointe « {name} » inutilisable : {problem}",
+    "processing_failed": (
+        "Le traitement de « {name} » a échoué ({error}) ; il sera repris à la prochaine "
+        "exécution."
+    ),
     "convention_unsigned": "Pièce « {piece} » : la signature de la collectivité est absente.",
     "deliberation_without_acknowledgment": (
         "Pièce « {piece} » : l'accusé de réception de la préfecture (contrôle de légalité) "

@@ -856,10 +856,13 @@ def list_open_flags(
     collectivity_id: int | None = None,
     origin: str | None = None,
     code: str | None = None,
+    source_item_id: int | None = None,
 ) -> list[Flag]:
     query = select(Flag).where(col(Flag.resolved_at).is_(None))
     if collectivity_id is not None:
         query = query.where(Flag.collectivity_id == collectivity_id)
+    if source_item_id is not None:
+        query = query.where(Flag.source_item_id == source_item_id)
     if origin is not None:
         query = query.where(Flag.origin == origin)
     if code is not None:

@@ -1,0 +1,356 @@
+"""The nightly intake: pull what arrived (scan folder, .eml folder, IMAP mailbox), read
+it, file each piece in its collectivity's dossier, re-evaluate the dossiers touched.
+
+Exactly once, by design:
+- a scanned or exported file is known by its content hash, an IMAP message by its
+  UIDVALIDITY/UID reference and, should UIDVALIDITY change, by its content hash;
+- each item is filed in one database transaction (``flows.filing``); bytes go to the
+  content-addressed store first, so a crash leaves nothing half-filed;
+- an IMAP message is moved to the done folder only after its transaction committed; a
+  run that dies in between moves it next time without filing it again;
+- a failure is recorded (status ``failed``, flag for triage) and retried on the next run.
+Retries within a run are for transient errors only (network, IMAP, a locked database).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from config.settings import Settings
+
+log = logging.getLogger("intake.ingest")
+CPUS = os.cpu_count() or 2
+
+
+def prefect_environment(settings: Settings) -> None:
+    """Prefect's home under INTAKE_HOME and no telemetry (the intranet has no internet).
+    Call before the first ``import prefect``."""
+    settings.prefect_home.mkdir(parents=True, exist_ok=True)
+    os.environ.setdefault("PREFECT_HOME", str(settings.prefect_home))
+    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    os.environ.setdefault("DO_NOT_TRACK", "1")
+    os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "180")
+    os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+
+
+@dataclass
+class IngestSummary:
+    """What one run did, for the command's summary and the closing log line."""
+
+    seen: int = 0
+    filed: int = 0
+    already: int = 0
+    duplicates: int = 0
+    failed: int = 0
+    waiting: int = 0
+    problems: int = 0
+    moved: int = 0
+    documents: int = 0
+    flags: int = 0
+    dossiers: int = 0
+    errors: list[str] = field(default_factory=list)
+
+    def add(self, filed: Any) -> None:
+        self.seen += 1
+        status = getattr(filed, "status", "failed")
+        if status == "filed":
+            self.filed += 1
+        elif status == "already":
+            self.already += 1
+        elif status == "duplicate":
+            self.duplicates += 1
+        else:
+            self.failed += 1
+        self.documents += getattr(filed, "documents", 0)
+        self.flags += getattr(filed, "flags", 0)
+
+    def to_json(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+def is_transient(exc: BaseException) -> bool:
+    """Worth retrying within the run: network, IMAP connection, a locked database."""
+    from sqlalchemy.exc import OperationalError
+
+    from sources.imap import ImapError
+
+    if isinstance(exc, ImapError):
+        return exc.transient
+    if isinstance(exc, OperationalError):
+        text = str(exc).lower()
+        return "locked" in text or "could not connect" in text or "connection" in text
+    return isinstance(exc, ConnectionError | TimeoutError)
+
+
+def build_flow() -> Any:
+    """The Prefect flow (built on demand: importing Prefect is slow and reads its
+    settings from the environment, which ``prefect_environment`` prepares)."""
+    from prefect import flow, task
+    from prefect.cache_policies import NO_CACHE
+    from prefect.task_runners import ThreadPoolTaskRunner
+
+    from flows import filing
+    from flows.dossiers import reevaluate
+    from flows.faults import checkpoint
+    from sources import ImapMailbox, eml_folder, parse_message, scan_folder
+    from storage.db import session
+
+    def retry_transient(task: Any, task_run: Any, state: Any) -> bool:
+        try:
+            state.result()
+        except Exception as exc:
+            return is_transient(exc)
+        return False
+
+    task_options: dict[str, Any] = {
+        "retries": 3,
+        "retry_delay_seconds": [2, 10, 30],
+        "retry_condition_fn": retry_transient,
+        "cache_policy": NO_CACHE,
+        "persist_result": False,
+    }
+
+    def readings_of(f: filing.Filing, parsed: Any) -> dict[str, filing.Reading]:
+        return {
+            a.name: filing.read_file(a.data, a.name, f.campaign, attachment=a.name)
+            for a in parsed.usable
+        }
+
+    @task(name="file-scan", **task_options)
+    def file_scan(f: filing.Filing, ff: Any) -> filing.Filed:
+        data = ff.read_bytes()
+        checkpoint("read")
+        try:
+            reading = filing.read_file(data, ff.name, f.campaign)
+            result = filing.file_scan(
+                f,
+                origin_ref=f"sha256:{ff.sha256}",
+                data=data,
+                name=ff.name,
+                mtime=ff.mtime,
+                reading=reading,
+            )
+        except Exception as exc:
+            if is_transient(exc):
+                raise
+            log.exception("scan %s failed", ff.name)
+            return filing.record_failure(
+                f,
+                origin="scan",
+                origin_ref=f"sha256:{ff.sha256}",
+                data=data,
+                name=ff.name,
+                error=f"{type(exc).__name__}: {exc}"[:500],
+                channel="registered_mail",
+                mtime=ff.mtime,
+            )
+        checkpoint("committed")
+        return result
+
+    @task(name="file-eml", **task_options)
+    def file_eml(f: filing.Filing, ff: Any) -> filing.Filed:
+        raw = ff.read_bytes()
+        ref = f"sha256:{ff.sha256}"
+        try:
+            parsed = parse_message(raw)
+            result = filing.file_message(
+                f,
+                origin="eml",
+                origin_ref=ref,
+                raw=raw,
+                parsed=parsed,
+                received_at=ff.received_at,
+                readings=readings_of(f, parsed),
+                name=ff.name,
+            )
+        except Exception as exc:
+            if is_transient(exc):
+                raise
+            log.exception("message %s failed", ff.name)
+            return filing.record_failure(
+                f,
+                origin="eml",
+                origin_ref=ref,
+                data=raw,
+                name=ff.name,
+                error=f"{type(exc).__name__}: {exc}"[:500],
+                channel="email",
+                received_at=ff.received_at,
+            )
+        checkpoint("committed")
+        return result
+
+    @task(name="file-imap-message", **task_options)
+    def file_imap(f: filing.Filing, settings: Settings, uid: int, move_only: bool) -> filing.Filed:
+        with ImapMailbox.from_settings(settings) as box:
+            if move_only:
+                box.move_to_done([uid])
+                return filing.Filed(None, "already")
+            fetched = box.fetch(uid)
+            if fetched is None:  # gone since listed (moved by a person)
+                return filing.Filed(None, "already")
+            known = filing.processed_sha256(f.engine, ["imap"])
+            if fetched.raw and filing.sha256_of(fetched.raw) in known:
+                box.move_to_done([uid])  # filed before a UIDVALIDITY change
+                return filing.Filed(None, "already")
+            name = f"message IMAP {uid}"
+            try:
+                parsed = fetched.parse()
+                if fetched.problem:
+                    parsed.problems.append(fetched.problem)
+                result = filing.file_message(
+                    f,
+                    origin="imap",
+                    origin_ref=fetched.origin_ref,
+                    raw=fetched.raw,
+                    parsed=parsed,
+                    received_at=fetched.internaldate,
+                    readings=readings_of(f, parsed),
+                    name=parsed.subject or name,
+                )
+            except Exception as exc:
+                if is_transient(exc):
+                    raise
+                log.exception("IMAP message %s failed", uid)
+                return filing.record_failure(
+                    f,
+                    origin="imap",
+                    origin_ref=fetched.origin_ref,
+                    data=fetched.raw,
+                    name=name,
+                    error=f"{type(exc).__name__}: {exc}"[:500],
+                    channel="email",
+                    received_at=fetched.internaldate,
+                )
+            checkpoint("committed")
+            box.move_to_done([uid])
+            checkpoint("moved")
+            return result
+
+    @flow(
+        name="intake",
+        task_runner=ThreadPoolTaskRunner(max_workers=CPUS),
+        log_prints=False,
+        validate_parameters=False,
+    )
+    def intake_flow(
+        scans_dir: str | None = None,
+        eml_dir: str | None = None,
+        imap: bool = False,
+        settle_seconds: float = 30.0,
+    ) -> dict[str, Any]:
+        return run_once(
+            Settings(),
+            scans_dir=Path(scans_dir) if scans_dir else None,
+            eml_dir=Path(eml_dir) if eml_dir else None,
+            imap=imap,
+            settle_seconds=settle_seconds,
+            submit=(file_scan, file_eml, file_imap),
+        ).to_json()
+
+    def run_once(
+        settings: Settings,
+        *,
+        scans_dir: Path | None,
+        eml_dir: Path | None,
+        imap: bool,
+        settle_seconds: float,
+        submit: tuple[Any, Any, Any],
+        on_progress: Callable[[int, int], None] | None = None,
+    ) -> IngestSummary:
+        from cli.context import AppContext
+
+        scan_task, eml_task, imap_task = submit
+        ctx = AppContext(settings)
+        f = filing.Filing.open(ctx.engine, ctx.store, ctx.campaign)
+        summary = IngestSummary()
+        futures: list[Any] = []
+        tz = ctx.campaign.tz
+        if scans_dir is not None:
+            seen = filing.processed_sha256(f.engine, ["scan"])
+            files = scan_folder(
+                scans_dir, seen=seen.__contains__, settle_seconds=settle_seconds, tz=tz
+            )
+            for ff in files:
+                if ff.status == "ready":
+                    futures.append(scan_task.submit(f, ff))
+                elif ff.status == "waiting":
+                    summary.waiting += 1
+                else:
+                    summary.problems += 1
+                    futures.append(_problem_future(f, ff, "scan"))
+        if eml_dir is not None:
+            seen = filing.processed_sha256(f.engine, ["eml"])
+            files = eml_folder(
+                eml_dir, seen=seen.__contains__, settle_seconds=settle_seconds, tz=tz
+            )
+            for ff in files:
+                if ff.status == "ready":
+                    futures.append(eml_task.submit(f, ff))
+                elif ff.status == "waiting":
+                    summary.waiting += 1
+                else:
+                    summary.problems += 1
+                    futures.append(_problem_future(f, ff, "eml"))
+        if imap:
+            known = filing.known_refs(f.engine, "imap")
+            with ImapMailbox.from_settings(settings) as box:
+                uids = box.list_uids()
+                refs = {uid: box.origin_ref(uid) for uid in uids}
+            for uid in uids:
+                move_only = known.get(refs[uid]) == "processed"
+                futures.append(imap_task.submit(f, settings, uid, move_only))
+                summary.moved += int(move_only)
+        touched: set[int] = set()
+        total = len(futures)
+        for n, future in enumerate(futures, 1):
+            try:
+                result = future.result() if hasattr(future, "result") else future
+            except Exception as exc:  # retries exhausted on a transient error
+                summary.failed += 1
+                summary.errors.append(f"{type(exc).__name__}: {exc}"[:300])
+                continue
+            summary.add(result)
+            touched |= result.collectivity_ids
+            if on_progress:
+                on_progress(n, total)
+        with session(f.engine) as s:
+            summary.dossiers = reevaluate(s, f.campaign, touched, actor=filing.ACTOR)
+        return summary
+
+    def _problem_future(f: filing.Filing, ff: Any, origin: str) -> filing.Filed:
+        """A file that cannot even be read (empty, too large, not a PDF or image): kept
+        (when it could be read at all) and flagged for staff, once."""
+        return filing.file_unusable(f, origin=origin, ff=ff)
+
+    intake_flow.run_once = run_once  # type: ignore[attr-defined]
+    intake_flow.tasks = (file_scan, file_eml, file_imap)  # type: ignore[attr-defined]
+    return intake_flow
+
+
+def run_ingest(
+    settings: Settings,
+    *,
+    scans_dir: Path | None,
+    eml_dir: Path | None,
+    imap: bool,
+    settle_seconds: float = 30.0,
+) -> dict[str, Any]:
+    """Run the flow once (the ``intake ingest`` command)."""
+    prefect_environment(settings)
+    flow = build_flow()
+    started = dt.datetime.now(dt.UTC)
+    result: dict[str, Any] = flow(
+        scans_dir=str(scans_dir) if scans_dir else None,
+        eml_dir=str(eml_dir) if eml_dir else None,
+        imap=imap,
+        settle_seconds=settle_seconds,
+    )
+    result["seconds"] = round((dt.datetime.now(dt.UTC) - started).total_seconds(), 2)
+    return result
