@@ -203,13 +203,16 @@ def _signature_date(pages: Sequence[Page], lab: Mapping[str, str]) -> FieldResul
     for page in reversed(pages):
         lines = page.lines
         ex = not page.ocr
-        anchors = find_label(lines, lab["name"], exact=ex) or find_label(lines, lab["role"], exact=ex)
+        anchors = find_label(lines, lab["name"], exact=ex)
+        anchors = anchors or find_label(lines, lab["role"], exact=ex)
         if not anchors:
             continue
         a = anchors[-1]
         abox = lines[a.line_index].box
         dates = [
-            h for h in find_label(lines, lab["date"], 0.8, exact=ex) if lines[h.line_index].box[1] >= abox[1]
+            h
+            for h in find_label(lines, lab["date"], 0.8, exact=ex)
+            if lines[h.line_index].box[1] >= abox[1]
         ]
         if not dates:
             return FieldResult(value=None, confidence=0.3, evidence=None)

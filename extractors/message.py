@@ -9,7 +9,7 @@ import io
 import logging
 import re
 import zipfile
-from email.message import EmailMessage, Message
+from email.message import Message
 
 from extractors.errors import ExtractionError
 from extractors.limits import DEFAULT_LIMITS, Limits
@@ -231,4 +231,4 @@ def _failed(name: str, message_fr: str) -> Document:
     return Document(type="other", pages=[], attachment=name, error=message_fr)
 
 
-__all__ = ["EmailMessage", "extract_message", "looks_like_message"]
+__all__ = ["extract_message", "looks_like_message"]

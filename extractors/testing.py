@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import math
 import random
 from collections.abc import Sequence
 
@@ -344,7 +343,6 @@ __all__ = [
     "images_to_pdf",
     "images_to_tiff",
     "letter_pdf",
-    "math",
     "merge",
     "needs_form_pdf",
     "scan",
