@@ -162,9 +162,9 @@ def classify_page(page: Page, keywords: Mapping[str, Sequence[str]] | None = Non
     page_of = None
     for m in PAGE_NO.finditer(text):
         a, b = (m.group(1), m.group(2)) if m.group(1) else (m.group(3), m.group(4))
-        k, n = int(a), int(b or 200)
-        if 1 <= k <= n <= 200:
-            page_of = (k, n)
+        num, of = int(a), int(b or 200)
+        if 1 <= num <= of <= 200:
+            page_of = (num, of)
     # a title found at the top only counts when the page is not a continuation
     return PageClass(scores, title, letter, blank, page_of)
 

@@ -152,8 +152,11 @@ def words_to_int(text: str) -> int | None:
     return total + current
 
 
+_DIGITS = str.maketrans("oOlI|", "00111")
+
+
 def _digits(s: str) -> str:
-    return s.translate(str.maketrans({"o": "0", "O": "0", "l": "1", "I": "1", "|": "1"}))
+    return s.translate(_DIGITS)
 
 
 def _year(s: str) -> int | None:

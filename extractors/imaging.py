@@ -279,15 +279,15 @@ def estimate_line_angle(mask: np.ndarray) -> float:
         return float((hist**2).sum())
 
     best, best_score = 0.0, -1.0
-    for a in range(-90, 90, 3):
-        s = score(float(a))
+    for coarse in range(-90, 90, 3):
+        s = score(float(coarse))
         if s > best_score:
-            best, best_score = float(a), s
+            best, best_score = float(coarse), s
     center = best
-    for a in np.arange(center - 3, center + 3 + 1e-9, 0.5):
-        s = score(float(a))
+    for fine in np.arange(center - 3, center + 3 + 1e-9, 0.5):
+        s = score(float(fine))
         if s > best_score:
-            best, best_score = float(a), s
+            best, best_score = float(fine), s
     # projecting on (sin a, cos a) is constant along lines rising by ``a`` degrees;
     # rotating clockwise by ``a`` flattens them.
     return -best

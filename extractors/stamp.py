@@ -106,7 +106,9 @@ def _has_glyphs(mask: np.ndarray, px_per_pt: float) -> bool:
     signature is a few long strokes."""
     f = max(1, round(px_per_pt * 72 / 100))  # look at ~100 dpi
     h, w = mask.shape
-    small = mask[: h - h % f, : w - w % f].reshape(h // f, f, w // f, f).any(axis=(1, 3))
+    small = np.asarray(
+        mask[: h - h % f, : w - w % f].reshape(h // f, f, w // f, f).any(axis=(1, 3))
+    )
     comps = imaging.components(small)
     unit = px_per_pt / f  # small pixels per point
     glyphs = [
