@@ -59,7 +59,7 @@ from dataclasses import dataclass, field
 from email.utils import parseaddr
 from itertools import chain
 from operator import itemgetter
-from typing import Any, Literal, Protocol
+from typing import Any, Literal, Protocol, cast
 
 from matching.names import normalize_name
 from rules.acts import ActId, parse_act_id
@@ -366,6 +366,31 @@ _DEPARTMENT_ALTERNATION = re.compile(
 _POSTCODE_LINE = re.compile(r"(?<!\d)(?P<code>\d{5})(?!\d)[ \t]+(?P<rest>[^\n\d]{2,80})")
 
 
+_NAME_DEPARTMENT = re.compile(
+    r"\s*(?:\(\s*(?P<inside>[^()]{2,40}?)\s*\)|\s[-‐‑–—,]\s*(?P<after>\d{2,3}|2[AB]))\s*$"
+)
+
+
+def _split_department(name: str) -> tuple[str, str | None]:
+    """``Saint-Aubin (36)``, ``SAINT-JUST (LOIRE)``, ``Allonnes - 72``: the name and the
+    département written after it (None when what follows is not one: ``Mans (Le)``)."""
+    found = _NAME_DEPARTMENT.search(name)
+    if found is None:
+        return name, None
+    written = (found.group("inside") or found.group("after") or "").strip()
+    code: str | None = None
+    if re.fullmatch(r"\d{2}|2[AB]|97\d", written.upper()):
+        code = written.upper()
+    else:
+        folded = _fold_text(written)
+        for article in ("la ", "le ", "les ", "l "):
+            folded = folded.removeprefix(article)
+        code = _DEPARTMENT_BY_FOLDED.get(folded)
+    if code is None or code not in _DEPARTMENT_NAMES:
+        return name, None
+    return name[: found.start()], code
+
+
 def _department_of_prefecture(prefecture: str) -> str:
     """``044`` → ``44``, ``02A`` → ``2A``, ``974`` → ``974``."""
     return prefecture[1:] if prefecture.startswith("0") else prefecture
@@ -628,10 +653,13 @@ class RosterIndex:
         if not isinstance(name, str):
             return NameLookup()
         name = name[:_MAX_NAME]
+        hints = {d.upper() for d in departments}
+        name, written = _split_department(name)
+        if written is not None:
+            hints.add(written)
         key = normalize_name(name)
         if not key:
             return NameLookup()
-        hints = {d.upper() for d in departments}
         steps: list[tuple[str, str, list[str]]] = [
             ("name", "exact", self.by_key.get(key, [])),
             # "Herbiers" for "Les Herbiers" (never the other way: "Le Pin" is not "Pin").
@@ -957,6 +985,11 @@ def match(
         domain = address.rsplit("@", 1)[1]
         exact = index.by_email.get(address, [])
         by_domain = index.by_domain.get(domain, [])
+        labels = domain.split(".")
+        for i in range(1, len(labels) - 1):  # "dgs@mairie.nozay.fr" for "…@nozay.fr"
+            if by_domain or ".".join(labels[i:]) in GENERIC_MAIL_DOMAINS:
+                break
+            by_domain = index.by_domain.get(".".join(labels[i:]), [])
         if len(exact) == 1:
             votes.append(
                 _Vote(exact[0], "sender_email", SCORES["sender_email"], f"l'expéditeur {address}")
@@ -1036,11 +1069,29 @@ def match(
             )
             sibling_code = None
 
-    return _decide(index, votes, sibling_code, max(sibling_votes, 0), ambiguous, notes, suggestions)
+    return _decide(
+        index,
+        str(doc_type),
+        votes,
+        sibling_code,
+        max(sibling_votes, 0),
+        ambiguous,
+        notes,
+        suggestions,
+    )
+
+
+_PIECE = {
+    "convention": "la convention",
+    "deliberation": "la délibération",
+    "needs_form": "la fiche de besoins",
+    "other": "la pièce",
+}
 
 
 def _decide(
     index: RosterIndex,
+    doc_type: str,
     votes: list[_Vote],
     sibling_code: str | None,
     sibling_votes: int,
@@ -1057,12 +1108,13 @@ def _decide(
                 _Vote(sibling_code, "sibling", SCORES["sibling"], "les autres pièces du même envoi")
             )
     if not tally:
-        reason = " ".join(notes) or (
-            "Aucun indice pour identifier la collectivité : ni nom, ni identifiant d'acte, "
-            "ni expéditeur."
+        piece = _PIECE.get(doc_type, "la pièce")
+        why = " ".join(notes) or (
+            f"Aucun indice pour identifier la collectivité de {piece} : ni nom, "
+            "ni identifiant d'acte, ni expéditeur."
         )
         candidates = list(dict.fromkeys([*ambiguous, *suggestions]))
-        return MatchResult(None, None, 0.0, reason, candidates)
+        return MatchResult(None, None, 0.0, why, candidates)
 
     def rank(code: str) -> tuple[int, int, str]:
         sources = {v.source for v in tally[code]}
@@ -1098,7 +1150,7 @@ def _decide(
         score *= 1.0 - CONFLICT_PENALTY
     score = round(min(score, 0.999), 3)
     candidates = list(dict.fromkeys([winner, *losers, *(ambiguous if conflict_with_name else ())]))
-    return MatchResult(winner, method, score, reason, candidates)  # type: ignore[arg-type]
+    return MatchResult(winner, cast(MatchMethod, method), score, reason, candidates)
 
 
 # ----------------------------------------------------------------------------- files

@@ -232,6 +232,26 @@ def test_homonym_settled_by_the_departement(
         assert result.method == "name" and result.confident
 
 
+@pytest.mark.parametrize(
+    ("written", "code"),
+    [
+        ("Allonnes (72)", "72003"),
+        ("COMMUNE D'ALLONNES (MAINE-ET-LOIRE)", "49002"),
+        ("Allonnes (Sarthe)", "72003"),
+        ("Allonnes - 49", "49002"),
+        ("Allonnes (44)", None),  # no Allonnes there: still ambiguous
+        ("Allonnes (bourg)", None),  # not a département
+    ],
+)
+def test_departement_written_after_the_name(
+    academie: RosterIndex, written: str, code: str | None
+) -> None:
+    result = _match(academie, written)
+    assert result.code == code, result
+    if code is None:
+        assert "ambigu" in (result.reason_fr or "") or "introuvable" in (result.reason_fr or "")
+
+
 def test_department_hints() -> None:
     act = parse_act_id("02A-212000046-20211213-DEL1-DE")
     assert department_hints(act) == {"2A"}
@@ -288,6 +308,16 @@ def test_siren_of_another_commune_conflicts_with_the_name(academie: RosterIndex)
     assert result.score < _match(academie, "COMMUNE DE CHÂTEAU-THÉBAUD").score
 
 
+def test_act_id_against_an_ambiguous_name(academie: RosterIndex) -> None:
+    """ "Allonnes" with Nozay's SIREN: the act wins (the name designates no one alone),
+    and the conflict lists the homonyms."""
+    result = _match(academie, "Allonnes", act_id="044-214401135-20211116-DEL2021_118-DE")
+    assert (result.code, result.method) == ("44113", "act_id_siren")
+    assert result.conflict and result.candidates == ["44113", "49002", "72003"]
+    consistent = _match(academie, "Allonnes", act_id="072-217200039-20211116-DEL1-DE")
+    assert (consistent.code, consistent.reason_fr) == ("72003", None)
+
+
 def test_siren_wins_over_a_fuzzy_name(academie: RosterIndex) -> None:
     result = _match(
         academie, "Saint-Sebastlen-sur-Lolre", act_id="044-214401093-20211213-DEL2021_12-DE"
@@ -305,6 +335,8 @@ def test_siren_wins_over_a_fuzzy_name(academie: RosterIndex) -> None:
         ("mairie@saint-sebastien-sur-loire.fr", "44190", "sender_email"),
         ("Mairie <MAIRIE@Saint-Sebastien-sur-Loire.fr>", "44190", "sender_email"),
         ("dgs@saint-sebastien-sur-loire.fr", "44190", "sender_domain"),
+        ("dgs@mairie.saint-sebastien-sur-loire.fr", "44190", "sender_domain"),  # subdomain
+        ("x@smtp.wanadoo.fr", None, None),
         ("mairie.coron@wanadoo.fr", "49109", "sender_email"),  # in the roster's column
         ("accueil@estuaire-sillon.fr", "200072734", "sender_email"),
         ("autre.commune@wanadoo.fr", None, None),  # public provider: the domain says nothing
@@ -463,8 +495,8 @@ def test_no_evidence_at_all(academie: RosterIndex) -> None:
         None,
         None,
         0.0,
-        "Aucun indice pour identifier la collectivité : ni nom, ni identifiant d'acte, "
-        "ni expéditeur.",
+        "Aucun indice pour identifier la collectivité de la pièce : ni nom, ni identifiant "
+        "d'acte, ni expéditeur.",
         [],
     )
     assert result.to_json()["confident"] is False

@@ -5,12 +5,15 @@ no document at all is matched to another one."""
 from __future__ import annotations
 
 from collections import Counter
+from typing import Any
 
 import pytest
 
 from matching.roster import DocumentInput, MatchResult, RosterIndex, match_file
 from samples import Manifest, generate
 from storage.roster import parse_roster_csv, read_roster_file
+
+Matched = tuple[str, str, dict[str, Any], MatchResult]
 
 
 @pytest.fixture(scope="module")
@@ -26,10 +29,10 @@ def index(corpus: Manifest) -> RosterIndex:
 
 
 @pytest.fixture(scope="module")
-def matched(corpus: Manifest, index: RosterIndex) -> list[tuple[str, str, dict, MatchResult]]:
+def matched(corpus: Manifest, index: RosterIndex) -> list[Matched]:
     """(file, true sender, document fields, result) for every document of the corpus,
     matched file by file as the flow does (the mail's sender, siblings)."""
-    out = []
+    out: list[Matched] = []
     for path, file in sorted(corpus.files.items()):
         assert file.collectivity is not None
         docs = [DocumentInput(d.type, d.fields) for d in file.documents]
@@ -39,11 +42,11 @@ def matched(corpus: Manifest, index: RosterIndex) -> list[tuple[str, str, dict, 
     return out
 
 
-def _names_one(fields: dict) -> bool:
+def _names_one(fields: dict[str, Any]) -> bool:
     return bool(fields.get("collectivity") or fields.get("act_id"))
 
 
-def test_every_named_document_is_matched_to_its_sender(matched: list) -> None:
+def test_every_named_document_is_matched_to_its_sender(matched: list[Matched]) -> None:
     named = [m for m in matched if _names_one(m[2])]
     assert len(named) >= 100
     wrong = [
@@ -54,7 +57,7 @@ def test_every_named_document_is_matched_to_its_sender(matched: list) -> None:
     assert wrong == []
 
 
-def test_no_document_is_matched_to_another_collectivity(matched: list) -> None:
+def test_no_document_is_matched_to_another_collectivity(matched: list[Matched]) -> None:
     wrong = [(path, truth, r) for path, truth, _, r in matched if r.code not in (None, truth)]
     assert wrong == []
     # A document naming no one is matched through its siblings or its sender, or left
@@ -65,7 +68,7 @@ def test_no_document_is_matched_to_another_collectivity(matched: list) -> None:
             assert result.code is not None or result.reason_fr
 
 
-def test_how_the_corpus_was_matched(matched: list, corpus: Manifest) -> None:
+def test_how_the_corpus_was_matched(matched: list[Matched], corpus: Manifest) -> None:
     """The methods used, and the scenarios' tricky documents."""
     methods = Counter(r.method for _, _, f, r in matched if _names_one(f))
     assert methods["act_id_siren"] >= 20  # every délibération with an acknowledgment
