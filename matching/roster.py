@@ -16,8 +16,10 @@ supports the chosen collectivity):
    or one shared by several roster entries never counts;
 3. ``name`` — the ``collectivity`` field, compared on ``matching.names.normalize_name``
    keys (accents, case, hyphens, "St"/"Ste"/"S/", "Mairie de"/"Commune de",
-   "Communauté de communes" = "CC"…), then without a leading article, then an EPCI
-   without its kind ("Estuaire et Sillon" for "CC Estuaire et Sillon");
+   "Communauté de communes" = "CC"…), then without a leading article ("Herbiers" for
+   "Les Herbiers"), then, when the document writes an EPCI kind, an EPCI whatever its
+   kind ("CA du Pays de Blain" for "CC du Pays de Blain", "Le Mans Métropole" for "CU Le
+   Mans Métropole"; "Nozay" alone stays the commune, never "CC de Nozay");
    ``name_fuzzy`` — the same key once OCR slips are forgiven: spaces inside words
    ("Nant es"), digits for letters ("Sébast1en"), then a weighted Damerau-Levenshtein
    (OSA) distance with a high similarity threshold and a margin over the second best
@@ -27,7 +29,8 @@ supports the chosen collectivity):
 
 A name that several collectivities bear (homonyms in different départements, e.g.
 "Allonnes" 49 and 72) is settled by the département the document gives — the act id's
-prefecture code (``044`` → 44), a "Département de la Vendée" header, a postcode written
+prefecture code (``044`` → 44), a "Département de la Vendée" header, a département
+written after the name ("Saint-Aubin (36)", "SAINT-JUST (LOIRE)"), a postcode written
 before the collectivity's name ("85300 Soullans") — or by other evidence; otherwise the
 document stays unmatched with a reason saying the name is ambiguous ("ambigu").
 
