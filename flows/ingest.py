@@ -272,32 +272,23 @@ def build_flow() -> Any:
         summary = IngestSummary()
         futures: list[Any] = []
         tz = ctx.campaign.tz
-        if scans_dir is not None:
-            seen = filing.processed_sha256(f.engine, ["scan"])
-            files = scan_folder(
-                scans_dir, seen=seen.__contains__, settle_seconds=settle_seconds, tz=tz
-            )
-            for ff in files:
+        folders = (
+            (scans_dir, "scan", scan_folder, scan_task),
+            (eml_dir, "eml", eml_folder, eml_task),
+        )
+        for folder, origin, lister, folder_task in folders:
+            if folder is None:
+                continue
+            seen = filing.processed_sha256(f.engine, [origin])
+            listed = lister(folder, seen=seen.__contains__, settle_seconds=settle_seconds, tz=tz)
+            for ff in listed:
                 if ff.status == "ready":
-                    futures.append(scan_task.submit(f, ff))
+                    futures.append(folder_task.submit(f, ff))
                 elif ff.status == "waiting":
                     summary.waiting += 1
                 else:
                     summary.problems += 1
-                    futures.append(_problem_future(f, ff, "scan"))
-        if eml_dir is not None:
-            seen = filing.processed_sha256(f.engine, ["eml"])
-            files = eml_folder(
-                eml_dir, seen=seen.__contains__, settle_seconds=settle_seconds, tz=tz
-            )
-            for ff in files:
-                if ff.status == "ready":
-                    futures.append(eml_task.submit(f, ff))
-                elif ff.status == "waiting":
-                    summary.waiting += 1
-                else:
-                    summary.problems += 1
-                    futures.append(_problem_future(f, ff, "eml"))
+                    futures.append(filing.file_unusable(f, origin=origin, ff=ff))
         if imap:
             known = filing.known_refs(f.engine, "imap")
             with ImapMailbox.from_settings(settings) as box:
@@ -323,11 +314,6 @@ def build_flow() -> Any:
         with session(f.engine) as s:
             summary.dossiers = reevaluate(s, f.campaign, touched, actor=filing.ACTOR)
         return summary
-
-    def _problem_future(f: filing.Filing, ff: Any, origin: str) -> filing.Filed:
-        """A file that cannot even be read (empty, too large, not a PDF or image): kept
-        (when it could be read at all) and flagged for staff, once."""
-        return filing.file_unusable(f, origin=origin, ff=ff)
 
     intake_flow.run_once = run_once  # type: ignore[attr-defined]
     intake_flow.tasks = (file_scan, file_eml, file_imap)  # type: ignore[attr-defined]
