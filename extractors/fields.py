@@ -119,6 +119,14 @@ def label_values(
                 continue
         if below:
             h = lbox[3] - lbox[1]
+            # a line on the row of another label of the same column is that label's value
+            taken = [
+                other.box
+                for other in lines
+                if other is not line
+                and abs(other.box[0] - line.box[0]) < 30
+                and _is_label(clean_value(other.text), stops)
+            ]
             under = [
                 ln
                 for ln in lines
@@ -126,6 +134,7 @@ def label_values(
                 and ln.box[1] < lbox[3] + 1.6 * h
                 and ln.box[2] > lbox[0]
                 and ln.box[0] < lbox[2] + 100
+                and not any(_same_row(ln.box, t) for t in taken)
             ]
             if under:
                 ln = min(under, key=lambda x: x.box[1])

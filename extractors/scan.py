@@ -114,7 +114,7 @@ def _ocr_page(source: PageSource, limits: Limits, labels: Mapping[str, str]) -> 
 
     proc_words = [w for w in words if w.conf >= 0]
     if signature.has_block(fold(ocr_text(proc_words)), labels):
-        proc_words += _read_label_values(gray_img, proc_words, unit, dpi, labels, limits)
+        proc_words = _read_label_values(gray_img, proc_words, unit, dpi, labels, limits)
     # the page as read (upright, straight) in points; ``to_file`` maps it back onto the
     # page as filed, for evidence
     up = imaging.scale(1 / unit)  # processed px -> upright points
@@ -155,21 +155,28 @@ def _read_label_values(
     labels: Mapping[str, str],
     limits: Limits,
 ) -> list[OcrWord]:
-    """Handwriting after a form's label is often dropped by the page's layout analysis:
-    read the strip right of each label that has nothing after it, as one line."""
+    """Handwriting after a form's label is often dropped by the page's layout analysis,
+    or read as junk along the dotted leader line: read the strip right of each label that
+    has nothing legible after it again, as one line, without the dots. Returns the page's
+    words with the strip's junk replaced."""
     from extractors.pages import build_lines
     from extractors.textmatch import find_label
 
     page_words = [Word(w.text, w.box, w.conf) for w in words]
     lines = build_lines(page_words, gray.width)
     added: list[OcrWord] = []
+    junk: list[tuple[int, int, int, int]] = []
     for key in ("collectivity", "role", "name", "date"):
         label = labels.get(key)
         if not label:
             continue
         for hit in find_label(lines, label):
             line = lines[hit.line_index]
-            if len(re.sub(r"[\W_]", "", line.text[hit.end :])) >= 2:
+            after = line.text[hit.end :]
+            if (
+                len(re.sub(r"[\W_]", "", after)) >= 2
+                and line.span_conf(hit.end, len(line.text)) >= 60
+            ):
                 continue
             lbox = line.span_box(hit.start, hit.end)
             h = lbox[3] - lbox[1]
@@ -179,6 +186,7 @@ def _read_label_values(
                 if ln is not line
                 and ln.box[0] > lbox[2]
                 and min(ln.box[3], lbox[3]) - max(ln.box[1], lbox[1]) > 0.3 * h
+                and ln.conf >= 60
             ]
             if right:
                 continue
@@ -191,23 +199,42 @@ def _read_label_values(
             strip = gray.crop((x0, y0, x1, y1))
             if float(np.asarray(strip).min()) > 150:
                 continue  # nothing written
-            for w in run_tesseract(strip, psm=7, dpi=dpi, timeout=limits.ocr_timeout_s):
-                if w.conf < 0 or not re.search(r"\w", w.text):
-                    continue
-                added.append(
-                    OcrWord(
-                        w.text,
-                        w.left + x0,
-                        w.top + y0,
-                        w.width,
-                        w.height,
-                        w.conf,
-                        900,
-                        1,
-                        hit.line_index,
-                    )
-                )
-    return added
+            strip = _without_dots(strip, unit)
+            fresh = [
+                OcrWord(w.text, w.left + x0, w.top + y0, w.width, w.height, w.conf, 900, 1, 0)
+                for w in run_tesseract(strip, psm=7, dpi=dpi, timeout=limits.ocr_timeout_s)
+                if w.conf >= 0 and re.search(r"\w", w.text)
+            ]
+            region = (x0, y0, x1, y1)
+            old = [w for w in words if _inside(w, [region])]
+            if _quality(fresh) > _quality(old):
+                junk.append(region)
+                added += fresh
+
+    return [w for w in words if not _inside(w, junk)] + added
+
+
+def _inside(w: OcrWord, regions: list[tuple[int, int, int, int]]) -> bool:
+    cx, cy = w.left + w.width / 2, w.top + w.height / 2
+    return any(a <= cx <= c and b <= cy <= d for a, b, c, d in regions)
+
+
+def _quality(words: list[OcrWord]) -> float:
+    """Letters read with confidence: how well a strip was read."""
+    return sum(len(re.sub(r"\W", "", w.text)) * max(w.conf, 0.0) / 100 for w in words)
+
+
+def _without_dots(strip: Image.Image, unit: float) -> Image.Image:
+    """Erase the dotted leader line a form prints after its labels (and specks): marks
+    smaller than ~1.5 pt each way. Letters are larger; what is lost is the dot of an i."""
+    arr = np.array(strip)
+    mask = arr < 170
+    small = 1.6 * unit
+    for x0, y0, x1, y1, _n in imaging.components(mask):
+        if x1 - x0 <= small and y1 - y0 <= small:
+            region = arr[y0:y1, x0:x1]
+            region[mask[y0:y1, x0:x1]] = 255
+    return Image.fromarray(arr)
 
 
 def _score(words: list[OcrWord]) -> float:

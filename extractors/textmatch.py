@@ -15,7 +15,7 @@ def clean_label(label: str) -> str:
     return re.sub(r"[\s:.]+$", "", fold(label)).strip()
 
 
-def fuzzy_find(hay: str, needle: str, min_ratio: float = 0.84) -> tuple[int, int] | None:
+def fuzzy_find(hay: str, needle: str, min_ratio: float = 0.88) -> tuple[int, int] | None:
     """Span of ``needle`` in ``hay`` (both folded): exact, else the best approximate window
     starting at a word boundary."""
     if not needle:
@@ -66,7 +66,7 @@ class LabelHit:
 
 
 def find_label(
-    lines: Sequence[Line], label: str, min_ratio: float = 0.84, *, exact: bool = False
+    lines: Sequence[Line], label: str, min_ratio: float = 0.88, *, exact: bool = False
 ) -> list[LabelHit]:
     """Lines holding ``label``; ``exact`` for text layers (no OCR slips to forgive)."""
     needle = clean_label(label)
