@@ -99,6 +99,7 @@ def build_flow() -> Any:
     from flows.dossiers import reevaluate
     from flows.faults import checkpoint
     from sources import ImapMailbox, eml_folder, parse_message, scan_folder
+    from storage import crud
     from storage.db import session
 
     def retry_transient(task: Any, task_run: Any, state: Any) -> bool:
@@ -312,6 +313,8 @@ def build_flow() -> Any:
             if on_progress:
                 on_progress(n, total)
         with session(f.engine) as s:
+            # Also the dossiers a killed run filed into but did not re-evaluate.
+            touched |= crud.stale_dossier_ids(s)
             summary.dossiers = reevaluate(s, f.campaign, touched, actor=filing.ACTOR)
         return summary
 

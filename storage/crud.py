@@ -1071,3 +1071,26 @@ def same_verdict(state: DossierState | None, evaluation: Evaluation) -> bool:
         and state.student_accounts == evaluation.student_accounts
         and list(state.flag_codes) == list(evaluation.flag_codes)
     )
+
+
+def stale_dossier_ids(session: Session) -> set[int]:
+    """Collectivities whose documents changed since their dossier was last evaluated (or
+    that were never evaluated): a run that died after filing leaves these behind, and
+    the next one re-evaluates them."""
+    query = (
+        select(Document.collectivity_id)
+        .join(
+            DossierState,
+            col(DossierState.collectivity_id) == col(Document.collectivity_id),
+            isouter=True,
+        )
+        .where(
+            col(Document.collectivity_id).is_not(None),
+            or_(
+                col(DossierState.id).is_(None),
+                col(Document.updated_at) > col(DossierState.evaluated_at),
+            ),
+        )
+        .distinct()
+    )
+    return {int(r) for r in session.exec(query).all() if r is not None}

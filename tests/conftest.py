@@ -24,7 +24,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine
 
-pytest_plugins = ["tests.dovecot"]
+pytest_plugins = ["tests.dovecot", "tests.prefect_server"]
 
 PG_BIN = Path(os.environ.get("INTAKE_PG_BIN", "/usr/lib/postgresql/15/bin"))
 PG_USER = "postgres"

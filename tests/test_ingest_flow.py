@@ -1,0 +1,199 @@
+"""The ingestion flow run as the nightly job runs it: the real ``intake ingest`` process,
+a real Prefect server, a real Dovecot mailbox, SQLite. Exactly once: a second run adds
+nothing, and a run killed (SIGKILL) at any of several points then run again ends in the
+same state as one uninterrupted run."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from samples import Manifest, generate
+from tests.dovecot import ImapAccount
+
+INTAKE = Path(sys.executable).with_name("intake")
+SCENARIOS = ["complete_on_time", "ecollectivites_email", "deliberation_without_ack"]
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory: pytest.TempPathFactory) -> Manifest:
+    return generate(tmp_path_factory.mktemp("corpus"), scans=False, scenarios=SCENARIOS)
+
+
+def folders(corpus: Manifest, base: Path) -> tuple[Path, Path]:
+    scans, mail = base / "scans", base / "mail"
+    scans.mkdir(parents=True)
+    mail.mkdir(parents=True)
+    for rel, f in corpus.files.items():
+        target = mail if f.kind == "mail" else scans
+        shutil.copy2(corpus.out_dir / rel, target / Path(rel).name)
+    return scans, mail
+
+
+def run(
+    home: Path, prefect: tuple[str, Path], *args: str, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    url, prefect_home = prefect
+    full = {k: v for k, v in os.environ.items() if not k.startswith(("INTAKE_", "PREFECT_"))}
+    full.update(INTAKE_HOME=str(home), PREFECT_API_URL=url, PREFECT_HOME=str(prefect_home))
+    full.update(env or {})
+    return subprocess.run(
+        [str(INTAKE), *args], env=full, capture_output=True, text=True, timeout=600, check=False
+    )
+
+
+def state(home: Path) -> dict[str, Any]:
+    """What a run leaves, by natural keys (ids differ from run to run)."""
+    db = sqlite3.connect(home / "intake.sqlite3")
+    q = db.execute
+    items = sorted(q("SELECT origin, origin_ref, status, sha256 FROM source_item").fetchall())
+    docs = sorted(
+        q(
+            "SELECT i.origin_ref, d.doc_type, d.pages, c.code, d.duplicate_of_id IS NOT NULL "
+            "FROM document d JOIN source_item i ON i.id = d.source_item_id "
+            "LEFT JOIN collectivity c ON c.id = d.collectivity_id"
+        ).fetchall()
+    )
+    dossiers = sorted(
+        q(
+            "SELECT c.code, s.status, s.missing, s.received_on, s.late, s.flag_codes "
+            "FROM dossier_state s JOIN collectivity c ON c.id = s.collectivity_id "
+            "WHERE s.status != 'missing'"
+        ).fetchall()
+    )
+    flags = sorted(q("SELECT code, message FROM flag WHERE resolved_at IS NULL").fetchall())
+    db.close()
+    return {"items": items, "documents": docs, "dossiers": dossiers, "flags": flags}
+
+
+def fresh_home(base: Path, corpus: Manifest, prefect: tuple[str, Path]) -> Path:
+    home = base / "home"
+    result = run(home, prefect, "roster", "import", str(corpus.roster_path))
+    assert result.returncode == 0, result.stderr
+    return home
+
+
+def test_folders_twice_adds_nothing(
+    corpus: Manifest, prefect_api: tuple[str, Path], tmp_path: Path
+) -> None:
+    scans, mail = folders(corpus, tmp_path)
+    home = fresh_home(tmp_path, corpus, prefect_api)
+    args = ("ingest", "--scans", str(scans), "--eml", str(mail), "--settle", "0", "--json")
+    first = run(home, prefect_api, *args)
+    assert first.returncode == 0, first.stderr
+    summary = json.loads(first.stdout)
+    assert summary["filed"] == len(corpus.files) and summary["failed"] == 0
+    after_first = state(home)
+    assert {code for code, *_ in after_first["dossiers"]} == set(corpus.collectivities)
+    second = run(home, prefect_api, *args)
+    assert second.returncode == 0, second.stderr
+    assert json.loads(second.stdout)["filed"] == 0
+    assert state(home) == after_first
+    assert sorted(p.name for p in scans.iterdir()) == sorted(
+        Path(r).name for r, f in corpus.files.items() if f.kind != "mail"
+    )  # files are never moved or deleted
+
+
+def deliver(account: ImapAccount, corpus: Manifest) -> int:
+    client = account.client()
+    n = 0
+    for rel, f in sorted(corpus.files.items()):
+        if f.kind == "mail":
+            client.append("INBOX", (corpus.out_dir / rel).read_bytes())
+            n += 1
+    client.logout()
+    return n
+
+
+def mailbox(account: ImapAccount) -> dict[str, int]:
+    client = account.client()
+    counts = {}
+    for folder in ("INBOX", "Traités"):
+        counts[folder] = (
+            client.select_folder(folder)[b"EXISTS"] if client.folder_exists(folder) else 0
+        )
+    client.logout()
+    return counts
+
+
+def imap_env(account: ImapAccount) -> dict[str, str]:
+    return {
+        "INTAKE_IMAP_HOST": account.host,
+        "INTAKE_IMAP_PORT": str(account.port),
+        "INTAKE_IMAP_USER": account.user,
+        "INTAKE_IMAP_PASSWORD": account.password,
+    }
+
+
+def test_imap_messages_are_filed_then_moved_once(
+    corpus: Manifest, prefect_api: tuple[str, Path], tmp_path: Path, imap_account: ImapAccount
+) -> None:
+    n = deliver(imap_account, corpus)
+    home = fresh_home(tmp_path, corpus, prefect_api)
+    env = imap_env(imap_account)
+    first = run(home, prefect_api, "ingest", "--imap", "--json", env=env)
+    assert first.returncode == 0, first.stderr
+    assert json.loads(first.stdout)["filed"] == n
+    assert mailbox(imap_account) == {"INBOX": 0, "Traités": n}
+    before = state(home)
+    assert {o for o, *_ in before["items"]} == {"imap", "attachment"}
+    second = run(home, prefect_api, "ingest", "--imap", "--json", env=env)
+    assert json.loads(second.stdout)["seen"] == 0
+    assert state(home) == before
+
+
+@pytest.mark.parametrize(
+    "fault", ["read:1", "read:3", "committed:1", "committed:4"], ids=lambda f: f.replace(":", "-")
+)
+def test_killed_run_then_rerun_equals_one_clean_run(
+    corpus: Manifest, prefect_api: tuple[str, Path], tmp_path: Path, fault: str
+) -> None:
+    scans, mail = folders(corpus, tmp_path / "in")
+    args = ("ingest", "--scans", str(scans), "--eml", str(mail), "--settle", "0")
+    clean = fresh_home(tmp_path / "clean", corpus, prefect_api)
+    assert run(clean, prefect_api, *args).returncode == 0
+    home = fresh_home(tmp_path / "killed", corpus, prefect_api)
+    killed = run(home, prefect_api, *args, env={"INTAKE_FAULT": fault})
+    assert killed.returncode == -9, killed.stderr  # SIGKILL: no clean-up at all
+    rerun = run(home, prefect_api, *args)
+    assert rerun.returncode == 0, rerun.stderr
+    assert state(home) == state(clean)
+
+
+@pytest.mark.parametrize("fault", ["committed:1", "moved:1"], ids=["after-commit", "after-move"])
+def test_imap_killed_then_rerun_loses_nothing_and_files_nothing_twice(
+    corpus: Manifest,
+    prefect_api: tuple[str, Path],
+    tmp_path: Path,
+    dovecot: Any,
+    fault: str,
+) -> None:
+    clean_account, account = dovecot.add_account(), dovecot.add_account()
+    n = deliver(clean_account, corpus)
+    deliver(account, corpus)
+    clean = fresh_home(tmp_path / "clean", corpus, prefect_api)
+    assert run(clean, prefect_api, "ingest", "--imap", env=imap_env(clean_account)).returncode == 0
+    home = fresh_home(tmp_path / "killed", corpus, prefect_api)
+    killed = run(
+        home, prefect_api, "ingest", "--imap", env={**imap_env(account), "INTAKE_FAULT": fault}
+    )
+    assert killed.returncode == -9, killed.stderr
+    assert run(home, prefect_api, "ingest", "--imap", env=imap_env(account)).returncode == 0
+    assert mailbox(account) == {"INBOX": 0, "Traités": n}
+
+    def without_refs(s: dict[str, Any]) -> dict[str, Any]:  # refs name the account
+        return {
+            **s,
+            "items": sorted((o, st, sha) for o, _, st, sha in s["items"]),
+            "documents": sorted(d[1:] for d in s["documents"]),
+        }
+
+    assert without_refs(state(home)) == without_refs(state(clean))
