@@ -254,6 +254,49 @@ def ingest(
         raise typer.Exit(1)
 
 
+@app.command("triage")
+def triage(ctx: typer.Context, as_json: JsonOpt = False) -> None:
+    """What needs a human: unreadable or unmatched items and open flags, most urgent first."""
+    from flows.triage import triage_rows
+    from storage.db import session
+
+    app_ctx = _context(ctx)
+    try:
+        with session(app_ctx.engine, readonly=True) as s:
+            rows = triage_rows(s)
+    except (DatabaseURLError, DatabaseUnavailableError) as exc:
+        raise _fail(str(exc)) from exc
+    if as_json:
+        emit_json(rows)
+        return
+    table = Table(pad_edge=False)
+    for header in ("motif", "collectivité", "source", "message"):
+        table.add_column(header, overflow="fold")
+    for r in rows:
+        src = r["source"] or {}
+        where = src.get("file") or " / ".join(
+            x for x in (src.get("sender"), src.get("subject"), src.get("attachment")) if x
+        )
+        coll = r["collectivity"]
+        table.add_row(
+            r["reason"], f"{coll['name']} ({coll['code']})" if coll else "", where, r["message"]
+        )
+    out.print(table)
+    out.print(f"{len(rows)} élément(s) à traiter.")
+
+
+@app.command("serve")
+def serve(ctx: typer.Context) -> None:
+    """Serve the nightly intake on the campaign's schedule (cron in its timezone)."""
+    from flows.ingest import serve_nightly
+
+    app_ctx = _context(ctx)
+    try:
+        serve_nightly(app_ctx.settings, app_ctx.campaign)
+    except RuntimeError as exc:
+        raise _fail(str(exc)) from exc
+
+
 @app.command("demo")
 def demo(
     ctx: typer.Context,

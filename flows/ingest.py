@@ -343,3 +343,40 @@ def run_ingest(
     )
     result["seconds"] = round((dt.datetime.now(dt.UTC) - started).total_seconds(), 2)
     return result
+
+
+def schedule_of(campaign: Any) -> Any:
+    """The campaign's nightly schedule as a Prefect ``Cron`` in the campaign's timezone
+    (Prefect's own default is UTC, which would drift by an hour twice a year)."""
+    from prefect.schedules import Cron
+
+    return Cron(campaign.schedule.cron, timezone=campaign.schedule_timezone)
+
+
+def serve_nightly(settings: Settings, campaign: Any) -> None:
+    """``intake serve``: serve the nightly deployment with Prefect's ``serve``. Prefect
+    refuses to schedule on its temporary server, so without ``PREFECT_API_URL`` a local
+    server is started (SQLite under INTAKE_HOME, 127.0.0.1) and stopped on exit."""
+    prefect_environment(settings)
+    server = None
+    if not os.environ.get("PREFECT_API_URL"):
+        from flows.server import start_local_server
+
+        server = start_local_server(settings.prefect_home)
+        os.environ["PREFECT_API_URL"] = server.url
+        log.warning("local Prefect server started at %s (log: %s)", server.url, server.log)
+    try:
+        flow = build_flow()
+        flow.serve(
+            name=f"{campaign.id}-nightly",
+            schedules=[schedule_of(campaign)],
+            parameters={
+                "scans_dir": str(settings.scans_dir) if settings.scans_dir else None,
+                "eml_dir": str(settings.eml_dir) if settings.eml_dir else None,
+                "imap": bool(settings.imap_host),
+            },
+            limit=1,
+        )
+    finally:
+        if server is not None:
+            server.stop()

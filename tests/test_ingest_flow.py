@@ -197,3 +197,56 @@ def test_imap_killed_then_rerun_loses_nothing_and_files_nothing_twice(
         }
 
     assert without_refs(state(home)) == without_refs(state(clean))
+
+
+def test_triage_lists_what_needs_a_human(
+    corpus: Manifest, prefect_api: tuple[str, Path], tmp_path: Path
+) -> None:
+    scans, _mail = folders(corpus, tmp_path)
+    (scans / "notes.pdf").write_bytes(b"PK\x03\x04 not a pdf")  # a stray file, misnamed
+    home = fresh_home(tmp_path, corpus, prefect_api)
+    assert run(home, prefect_api, "ingest", "--scans", str(scans), "--settle", "0").returncode == 0
+    result = run(home, prefect_api, "triage", "--json")
+    assert result.returncode == 0, result.stderr
+    rows = json.loads(result.stdout)
+    reasons = {r["reason"] for r in rows}
+    assert {"unreadable_file", "deliberation_without_acknowledgment"} <= reasons
+    stray = next(r for r in rows if r["reason"] == "unreadable_file")
+    assert stray["source"]["file"] == "notes.pdf" and "notes.pdf" in stray["message"]
+    no_ack = next(r for r in rows if r["reason"] == "deliberation_without_acknowledgment")
+    code = corpus.scenarios()["deliberation_without_ack"][0]
+    assert no_ack["collectivity"]["code"] == code
+    assert rows.index(stray) < rows.index(no_ack)  # files that cannot be filed come first
+
+
+def test_serve_schedules_the_nightly_run_in_the_campaign_timezone(
+    prefect_api: tuple[str, Path], tmp_path: Path
+) -> None:
+    import time
+    import urllib.request
+
+    url, prefect_home = prefect_api
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("INTAKE_", "PREFECT_"))}
+    env.update(INTAKE_HOME=str(tmp_path), PREFECT_API_URL=url, PREFECT_HOME=str(prefect_home))
+    with open(tmp_path / "serve.log", "wb") as log:
+        proc = subprocess.Popen([str(INTAKE), "serve"], env=env, stdout=log, stderr=log)
+    try:
+        schedules: list[dict[str, Any]] = []
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and not schedules:
+            time.sleep(2)
+            request = urllib.request.Request(
+                f"{url}/deployments/filter",
+                data=b"{}",
+                method="POST",
+                headers={"Content-Type": "application/json"},
+            )
+            with urllib.request.urlopen(request, timeout=10) as response:
+                found = [d for d in json.load(response) if d["name"] == "e-primo-2022-nightly"]
+            schedules = [s["schedule"] for d in found for s in d.get("schedules", [])]
+        assert schedules, (tmp_path / "serve.log").read_text()
+        assert schedules[0]["cron"] == "30 5 * * *"
+        assert schedules[0]["timezone"] == "Europe/Paris"
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
