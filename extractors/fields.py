@@ -582,8 +582,9 @@ def arrival_stamp(page: Page) -> FieldResult | None:
     for m in re.finditer(r"(arrive|recu)\s+(?:\1\s+)?le\b", f):
         if "prefecture" in f[max(0, m.start() - 20) : m.end() + 15]:
             continue
-        window = re.sub(r"\b(\S+)(\s+\1\b)+", r"\1", page.text[m.end() : m.end() + 80])
-        dm = stamp_date("le\n" + window.lstrip(" \r\n"))
+        after = page.text[m.end() :].lstrip(" \r\n").split("\n")[:2]
+        window = re.sub(r"\b(\S+)(\s+\1\b)+", r"\1", "\n".join(after))
+        dm = stamp_date("LE\n" + window)
         if dm is not None:
             raw = page.text[m.start() : m.end()] + " " + dm.raw
             return FieldResult(dm.date, 0.75 * dm.confidence, Evidence(page.number, None, raw))

@@ -215,10 +215,13 @@ def find_gray_stamps(
     crop = gray.crop(box)
     dpi = int(px_per_pt * 72)
     best_read: tuple[float, str, float] | None = None
-    for angle in (0.0, -8.0, 8.0, -13.0, 13.0, -4.0, 4.0):
-        img = _pad(
-            crop.rotate(angle, resample=Image.Resampling.BICUBIC, expand=True, fillcolor=255)
-        )
+    # a red or green stamp prints lighter than black type: first the mid greys that are
+    # not the soft edges of black letters; then the crop as it is (blue prints as dark)
+    band_img = _mid_greys(crop)
+    sources = ([band_img] if band_img is not None else []) + [crop]
+    attempts = [(src, a) for src in sources for a in (0.0, -8.0, 8.0, -13.0, 13.0)]
+    for src, angle in attempts:
+        img = _pad(src.rotate(angle, resample=Image.Resampling.BICUBIC, expand=True, fillcolor=255))
         found = run_tesseract(img, psm=6, dpi=dpi, timeout=timeout)
         found = [w for w in found if w.conf >= 0]
         if not found:
@@ -234,6 +237,19 @@ def find_gray_stamps(
     if best_read is None or not stamp_date(best_read[1]):
         return []
     return [StampRead(best_read[1], tuple(float(v) for v in box), best_read[2])]  # type: ignore[arg-type]
+
+
+def _mid_greys(crop: Image.Image) -> Image.Image | None:
+    arr = np.asarray(crop).astype(np.int16)
+    ink, paper = np.percentile(arr, 3), np.percentile(arr, 60)
+    if paper - ink < 80:
+        return None
+    dark = arr < ink + 0.22 * (paper - ink)
+    band = (arr >= ink + 0.22 * (paper - ink)) & (arr <= ink + 0.72 * (paper - ink))
+    band &= ~imaging.dilate(dark, 2)
+    if band.mean() < 0.01:
+        return None
+    return Image.fromarray(np.where(imaging.close(band, 1), 0, 255).astype(np.uint8))
 
 
 def _date_conf(words: Sequence[OcrWord], raw: str) -> float:
