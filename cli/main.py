@@ -201,6 +201,42 @@ def samples_generate(
     err.print(f"{len(manifest.files)} files written to {out_dir} (ground truth: truth.json)")
 
 
+@app.command("extract")
+def extract(
+    ctx: typer.Context,
+    files: Annotated[list[Path], typer.Argument(help="PDF, image or .eml files.")],
+    as_json: JsonOpt = False,
+) -> None:
+    """Read files and print the pieces found, with their fields (no database)."""
+    from extractors import extract_files
+    from extractors.report import file_json
+
+    campaign = _context(ctx).campaign
+    keywords = {k: list(p.keywords) for k, p in campaign.pieces.items() if p.keywords}
+    results = extract_files(
+        files, keywords=keywords or None, signatory_labels=dict(campaign.signatory_block) or None
+    )
+    report = [
+        file_json(str(given), r.documents, r.error.message_fr if r.error else None)
+        for given, r in zip(files, results, strict=True)
+    ]
+    if as_json:
+        emit_json(report)
+        return
+    table = Table(pad_edge=False)
+    for header in ("fichier", "pièce", "pages", "OCR", "champs"):
+        table.add_column(header, overflow="fold")
+    for entry in report:
+        if entry["error"]:
+            table.add_row(entry["file"], "[red]erreur[/red]", "", "", entry["error"])
+        for doc in entry["documents"]:
+            fields = "; ".join(f"{k} = {v}" for k, v in doc["fields"].items() if v is not None)
+            name = entry["file"] + (f" › {doc['attachment']}" if "attachment" in doc else "")
+            pages = f"{doc['pages'][0]}-{doc['pages'][-1]}" if doc["pages"] else ""
+            table.add_row(name, doc["type"], pages, "oui" if doc["ocr"] else "", fields)
+    out.print(table)
+
+
 @app.command("ingest")
 def ingest(
     ctx: typer.Context,
