@@ -21,7 +21,8 @@ TYPES = ("convention", "deliberation", "needs_form")
 # Titles: phrases that open a piece, searched in the top part of a page.
 TITLES: dict[str, tuple[str, ...]] = {
     "convention": (
-        r"convention d'adhesion",
+        r"convention\W{0,3}\s?d.adhesion",
+        r"d.adhesion .{0,12}\ba un groupement",
         r"convention constitutive",
     ),
     "deliberation": (
