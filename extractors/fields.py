@@ -55,6 +55,14 @@ def clean_value(text: str) -> str:
     return " ".join(text.split())
 
 
+def clean_name(text: str) -> str:
+    """A name as written, without the specks OCR reads after it ("Coron Le", "Nozay ns")."""
+    tokens = text.split()
+    while len(tokens) >= 2 and len(tokens[-1]) <= 2 and not tokens[-1].isdigit():
+        tokens.pop()
+    return " ".join(tokens)
+
+
 def _ocr_conf(line: Line, start: int, end: int) -> float:
     return line.span_conf(start, end) / 100.0
 
@@ -191,6 +199,8 @@ def convention_fields(
         if found is None:
             continue
         if found.text and len(re.sub(r"\W", "", found.text)) >= 2:
+            if found.page.ocr:
+                found.text = clean_name(found.text)
             out[name] = _result(
                 found.text, 0.9 * max(found.conf, 0.3) + 0.1, found.page, found.box, found.text
             )
@@ -279,6 +289,23 @@ _NAME_PREFIX = re.compile(
 )
 
 
+_ACK_START = re.compile(
+    r"\s(accuse|date de|envoye|recu|affiche|id\s*:|\d{3}\s?-\s?\d{9}|teletransmission)"
+)
+
+
+def _words_before(line: Line, pos: int) -> int:
+    """How many of ``line``'s words end before character ``pos`` of its text."""
+    n, at = 0, 0
+    for w in line.words:
+        at += len(w.text)
+        if at > pos:
+            break
+        n += 1
+        at += 1
+    return max(n, 1)
+
+
 def _collectivity_heading(page: Page) -> FieldResult | None:
     limit = page.height * 0.3
     head = [ln for ln in page.lines if ln.box[1] < limit]
@@ -287,6 +314,12 @@ def _collectivity_heading(page: Page) -> FieldResult | None:
         f = fold(ln.text).strip(" :-–")
         if len(re.sub(r"[^a-z]", "", f)) < 3 or _NOT_NAME.match(f):
             continue
+        if _NAME_PREFIX.match(f):
+            # an acknowledgment block printed on the same row: cut it off
+            cut = _ACK_START.search(f)
+            if cut and cut.start() > 8:
+                ln = Line(ln.words[: _words_before(ln, cut.start())])
+                f = fold(ln.text)
         if find_act_ids(ln.text) or find_dates(ln.text):
             continue
         rank = 0 if _NAME_PREFIX.match(f) else 1
@@ -463,6 +496,8 @@ def needs_fields(pages: Sequence[Page]) -> dict[str, FieldResult]:
         ["Département", "Nombre d'écoles"],
     )
     if coll is not None and coll.text:
+        if coll.page.ocr:
+            coll.text = clean_name(coll.text)
         out["collectivity"] = _result(
             coll.text, 0.9 * max(coll.conf, 0.3), coll.page, coll.box, coll.text
         )

@@ -119,6 +119,7 @@ def deliberation_pdf(
     sent: str = "14/12/2021",
     received: str = "15/12/2021",
     words_date: bool = True,
+    ack_top: bool = False,
 ) -> bytes:
     """A délibération with a letterhead, the meeting date in words and a transmission
     platform's acknowledgment at the bottom of the page."""
@@ -161,13 +162,15 @@ def deliberation_pdf(
         c.drawString(60, y, line)
         y -= 15
     if act_id:
+        # a platform's block, at the bottom, or at the top right beside the letterhead
+        x, y = (330, H - 100) if ack_top else (60, 40)
         c.setFont("Helvetica", 7.5)
-        c.roundRect(60, 40, 200, 50, 4)
-        c.drawString(66, 78, f"Envoyé en préfecture le {sent}")
-        c.drawString(66, 67, f"Reçu en préfecture le {received}")
-        c.drawString(66, 56, "Affiché le")
+        c.roundRect(x, y, 200, 50, 4)
+        c.drawString(x + 6, y + 38, f"Envoyé en préfecture le {sent}")
+        c.drawString(x + 6, y + 27, f"Reçu en préfecture le {received}")
+        c.drawString(x + 6, y + 16, "Affiché le")
         c.setFont("Helvetica-Bold", 7.5)
-        c.drawString(66, 45, f"ID : {act_id}")
+        c.drawString(x + 6, y + 5, f"ID : {act_id}")
     c.showPage()
     c.save()
     return buf.getvalue()

@@ -104,6 +104,14 @@ def test_deliberation_fields() -> None:
     assert ev is not None and ev.box is not None and ev.box[1] > 700  # bottom of the page
 
 
+def test_deliberation_heading_beside_the_acknowledgment() -> None:
+    data = T.deliberation_pdf(heading="COMMUNE DE REZÉ", ack_top=True)
+    (doc,) = extract_file(data, filename="d.pdf")
+    assert doc.value("collectivity") == "COMMUNE DE REZÉ"
+    assert doc.value("act_id") == "044-214400350-20211213-DEL2021_58-DE"
+    assert doc.value("prefecture_receipt_date") == D(2021, 12, 15)
+
+
 def test_deliberation_without_acknowledgment_has_no_act_id() -> None:
     (doc,) = extract_file(T.deliberation_pdf(act_id=None, words_date=False), filename="d.pdf")
     assert doc.value("act_id") is None
