@@ -55,8 +55,7 @@ FLAG_MESSAGES: dict[str, str] = {
     "no_attachment": "Message de {sender} (« {subject} ») : {problem}",
     "attachment_problem": "Pièce jointe « {name} » inutilisable : {problem}",
     "processing_failed": (
-        "Le traitement de « {name} » a échoué ({error}) ; il sera repris à la prochaine "
-        "exécution."
+        "Le traitement de « {name} » a échoué ({error}) ; il sera repris à la prochaine exécution."
     ),
     "convention_unsigned": "Pièce « {piece} » : la signature de la collectivité est absente.",
     "deliberation_without_acknowledgment": (
