@@ -340,6 +340,9 @@ def demo(
     count: Annotated[int, typer.Option(help="How many collectivities send something.")] = 40,
     seed: Annotated[int, typer.Option(help="Random seed of the sample corpus.")] = 2022,
     home: Annotated[Path, typer.Option(help="Demo home (wiped at each run).")] = Path("var/demo"),
+    truth: Annotated[
+        bool, typer.Option("--truth", help="File the pieces from the ground truth (no OCR).")
+    ] = False,
     as_json: JsonOpt = False,
 ) -> None:
     """The sample campaign end to end: roster, sample dossiers, pipeline, status table."""
@@ -350,16 +353,21 @@ def demo(
     try:
         with stages:
             result = run_demo(
-                home.resolve(), app_ctx.campaign, seed=seed, count=count, on_progress=stages.update
+                home.resolve(),
+                app_ctx.campaign,
+                seed=seed,
+                count=count,
+                truth=truth,
+                on_progress=stages.update,
             )
     except (CampaignError, RuntimeError, ValueError) as exc:
         raise _fail(str(exc)) from exc
+    for notice in result.notices:
+        err.print(f"[yellow]note:[/yellow] {notice}")
     if as_json:
         emit_json(result.rows)
     else:
         print_status_table(result.rows, limit=None if count > 200 else count * 2)
-        for notice in result.notices:
-            err.print(f"[yellow]note:[/yellow] {notice}")
         timings = ", ".join(f"{k} {v:.1f} s" for k, v in result.timings.items())
         err.print(f"demo home: {result.home} (corpus: {result.corpus}); {timings}")
     if not no_serve:
