@@ -70,7 +70,10 @@ def read_region(
         return None
     if not _has_glyphs(mask, px_per_pt):
         return None  # a signature's strokes or a drawing: no text to read
-    ink = np.where(imaging.close(mask, 1), 0, 255).astype(np.uint8)
+    c = rgb.astype(np.int32)
+    lum = (299 * c[..., 0] + 587 * c[..., 1] + 114 * c[..., 2]) // 1000
+    mask = bridge(imaging.close(mask, 1), lum < 110, round(2.5 * px_per_pt))
+    ink = np.where(mask, 0, 255).astype(np.uint8)
     img = Image.fromarray(ink, "L")
     # OCR wants ~300 dpi; stamps scanned lower are upscaled
     dpi = px_per_pt * 72
@@ -89,7 +92,7 @@ def read_region(
         words = [w for w in words if w.conf >= 0]
         if not words:
             continue
-        text = _lines_text(words)
+        text = _reread_date_line(candidate, words, int(dpi), timeout)
         conf = float(np.mean([w.conf for w in words]))
         score = conf + (40.0 if find_dates(text) else 0.0)
         if best is None or score > best[0]:
@@ -214,29 +217,33 @@ def find_gray_stamps(
     )
     crop = gray.crop(box)
     dpi = int(px_per_pt * 72)
-    best_read: tuple[float, str, float] | None = None
     # a red or green stamp prints lighter than black type: first the mid greys that are
     # not the soft edges of black letters; then the crop as it is (blue prints as dark)
     band_img = _mid_greys(crop)
     sources = ([band_img] if band_img is not None else []) + [crop]
-    attempts = [(src, a) for src in sources for a in (0.0, -8.0, 8.0, -13.0, 13.0)]
+    attempts = [(src, a) for src in sources for a in (0.0, -9.0, 9.0)]
+    tried: list[tuple[float, Image.Image, list[OcrWord]]] = []
     for src, angle in attempts:
         img = _pad(src.rotate(angle, resample=Image.Resampling.BICUBIC, expand=True, fillcolor=255))
-        found = run_tesseract(img, psm=6, dpi=dpi, timeout=timeout)
-        found = [w for w in found if w.conf >= 0]
+        found = [w for w in run_tesseract(img, psm=6, dpi=dpi, timeout=timeout) if w.conf >= 0]
         if not found:
             continue
         text = _lines_text(found)
         date = stamp_date(text)
         conf = float(np.mean([w.conf for w in found]))
-        score = conf + (50.0 if date else 0.0)
-        if best_read is None or score > best_read[0]:
-            best_read = (score, text, conf / 100.0)
-        if date and _date_conf(found, date.raw) >= 80:
-            break
-    if best_read is None or not stamp_date(best_read[1]):
-        return []
-    return [StampRead(best_read[1], tuple(float(v) for v in box), best_read[2])]  # type: ignore[arg-type]
+        if date:
+            return [StampRead(text, _fbox(box), conf / 100.0)]
+        tried.append((conf, img, found))
+    # no date read: the date lines of the two best readings, alone
+    for conf, img, found in sorted(tried, key=lambda t: -t[0])[:2]:
+        text = _reread_date_line(img, found, dpi, timeout)
+        if stamp_date(text):
+            return [StampRead(text, _fbox(box), conf / 100.0)]
+    return []
+
+
+def _fbox(box: tuple[int, int, int, int]) -> tuple[float, float, float, float]:
+    return (float(box[0]), float(box[1]), float(box[2]), float(box[3]))
 
 
 def _mid_greys(crop: Image.Image) -> Image.Image | None:
@@ -249,10 +256,57 @@ def _mid_greys(crop: Image.Image) -> Image.Image | None:
     band &= ~imaging.dilate(dark, 2)
     if band.mean() < 0.01:
         return None
-    return Image.fromarray(np.where(imaging.close(band, 1), 0, 255).astype(np.uint8))
+    band = bridge(imaging.close(band, 1), imaging.dilate(dark, 2), 8)
+    return Image.fromarray(np.where(band, 0, 255).astype(np.uint8))
 
 
-def _date_conf(words: Sequence[OcrWord], raw: str) -> float:
-    parts = set(raw.split())
-    confs = [w.conf for w in words if w.text in parts]
-    return min(confs) if confs else 0.0
+def _shift(m: np.ndarray, dy: int, dx: int) -> np.ndarray:
+    out = np.zeros_like(m)
+    h, w = m.shape
+    out[max(-dy, 0) : h + min(-dy, 0), max(-dx, 0) : w + min(-dx, 0)] = m[
+        max(dy, 0) : h + min(dy, 0), max(dx, 0) : w + min(dx, 0)
+    ]
+    return out
+
+
+def bridge(ink: np.ndarray, gaps: np.ndarray, reach: int) -> np.ndarray:
+    """Where black type crossed the stamp, its strokes are cut: fill ``gaps`` pixels that
+    have stamp ink on both sides (left and right, or above and below) within ``reach``."""
+    reach = max(1, min(reach, 12))
+    left = np.zeros_like(ink)
+    right = np.zeros_like(ink)
+    up = np.zeros_like(ink)
+    down = np.zeros_like(ink)
+    for k in range(1, reach + 1):
+        left |= _shift(ink, 0, -k)
+        right |= _shift(ink, 0, k)
+        up |= _shift(ink, -k, 0)
+        down |= _shift(ink, k, 0)
+    return ink | (gaps & ((left & right) | (up & down)))
+
+
+def _reread_date_line(img: Image.Image, words: Sequence[OcrWord], dpi: int, timeout: float) -> str:
+    """The stamp's text; when no stamp date is in it, its lines with digits are read again
+    alone, as one word (the date line of a stamp reads better without its neighbours)."""
+    text = _lines_text(words)
+    if stamp_date(text) is not None:
+        return text
+    rows: dict[tuple[int, int, int], list[OcrWord]] = {}
+    for w in words:
+        rows.setdefault((w.block, w.par, w.line), []).append(w)
+    for row in rows.values():
+        if sum(c.isdigit() for w in row for c in w.text) < 2:
+            continue
+        x0 = min(w.left for w in row) - 12
+        y0 = min(w.top for w in row) - 10
+        x1 = max(w.left + w.width for w in row) + 12
+        y1 = max(w.top + w.height for w in row) + 10
+        line = _pad(img.crop((max(0, x0), max(0, y0), x1, y1)))
+        for psm in (8, 7):
+            again = [
+                w for w in run_tesseract(line, psm=psm, dpi=dpi, timeout=timeout) if w.conf >= 0
+            ]
+            candidate = " ".join(w.text for w in again)
+            if stamp_date("LE\n" + candidate) is not None:
+                return text + "\nLE\n" + candidate
+    return text
