@@ -183,3 +183,35 @@ def test_sniffing_by_content_not_name() -> None:
             choose_parser(data)
         assert exc.value.code == code
         assert exc.value.message_fr  # French, for staff
+
+
+def test_stamp_date_ignores_prose_dates_near_a_stamp() -> None:
+    from extractors.stamp import stamp_date
+
+    assert stamp_date("Nantes, le 26 novembre 2021") is None
+    found = stamp_date("COURRIER ARRIVÉ LE\n29 NOV. 2021\nRECTORAT")
+    assert found is not None and found.date == D(2021, 11, 29)
+    found = stamp_date("REÇU LE\n12.01.2022")
+    assert found is not None and found.date == D(2022, 1, 12)
+
+
+def test_bridge_fills_a_stroke_cut_by_black_type() -> None:
+    from extractors.stamp import bridge
+
+    ink = np.zeros((20, 40), dtype=bool)
+    ink[8:12, 2:38] = True  # a horizontal stamp stroke
+    ink[:, 18:22] = False  # cut by a black letter's stem
+    gaps = np.zeros_like(ink)
+    gaps[:, 18:22] = True
+    filled = bridge(ink, gaps, 6)
+    assert filled[8:12, 2:38].all()
+    assert not filled[0:6, 18:22].any()  # the black stem itself is not taken
+
+
+def test_names_lose_trailing_ocr_specks() -> None:
+    from extractors.fields import clean_name
+
+    assert clean_name("Coron Le") == "Coron"
+    assert clean_name("Villebernier ue") == "Villebernier"
+    assert clean_name("Le Pin") == "Le Pin"
+    assert clean_name("Notre-Dame-de-Monts") == "Notre-Dame-de-Monts"
