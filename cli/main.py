@@ -269,11 +269,17 @@ def ingest(
     for folder in (scans_dir, eml_dir):
         if folder is not None and not folder.is_dir():
             raise _fail(f"not a folder: {folder}")
+    from flows.ingest import PROGRESS_LISTENERS
+
+    stages = StageProgress({"items": "éléments traités"})
+    listener = lambda done, total: stages.update("items", done, total)  # noqa: E731
+    PROGRESS_LISTENERS.append(listener)
     try:
         app_ctx.engine  # noqa: B018 - migrate before the flow starts
-        summary = run_ingest(
-            settings, scans_dir=scans_dir, eml_dir=eml_dir, imap=use_imap, settle_seconds=settle
-        )
+        with stages:
+            summary = run_ingest(
+                settings, scans_dir=scans_dir, eml_dir=eml_dir, imap=use_imap, settle_seconds=settle
+            )
     except (CampaignError, DatabaseURLError, DatabaseUnavailableError) as exc:
         raise _fail(str(exc)) from exc
     if as_json:

@@ -26,6 +26,9 @@ from config.settings import Settings
 
 log = logging.getLogger("intake.ingest")
 CPUS = os.cpu_count() or 2
+# Called with (items done, items in the run) as items are filed: the command's progress bar
+# (flow parameters go through Prefect's API, so a callback cannot be one).
+PROGRESS_LISTENERS: list[Callable[[int, int], None]] = []
 
 
 def prefect_environment(settings: Settings) -> None:
@@ -263,7 +266,6 @@ def build_flow() -> Any:
         imap: bool,
         settle_seconds: float,
         submit: tuple[Any, Any, Any],
-        on_progress: Callable[[int, int], None] | None = None,
     ) -> IngestSummary:
         from cli.context import AppContext
 
@@ -310,8 +312,8 @@ def build_flow() -> Any:
                 continue
             summary.add(result)
             touched |= result.collectivity_ids
-            if on_progress:
-                on_progress(n, total)
+            for listener in PROGRESS_LISTENERS:
+                listener(n, total)
         with session(f.engine) as s:
             # Also the dossiers a killed run filed into but did not re-evaluate.
             touched |= crud.stale_dossier_ids(s)
