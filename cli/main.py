@@ -346,8 +346,13 @@ def demo(
     count: Annotated[int, typer.Option(help="How many collectivities send something.")] = 40,
     seed: Annotated[int, typer.Option(help="Random seed of the sample corpus.")] = 2022,
     home: Annotated[Path, typer.Option(help="Demo home (wiped at each run).")] = Path("var/demo"),
-    truth: Annotated[
-        bool, typer.Option("--truth", help="File the pieces from the ground truth (no OCR).")
+    read: Annotated[
+        bool,
+        typer.Option(
+            "--read/--truth",
+            help="Read the sample files with the real intake (OCR: minutes), or file them "
+            "from their ground truth (seconds).",
+        ),
     ] = False,
     as_json: JsonOpt = False,
 ) -> None:
@@ -363,7 +368,7 @@ def demo(
                 app_ctx.campaign,
                 seed=seed,
                 count=count,
-                truth=truth,
+                truth=not read,
                 on_progress=stages.update,
             )
     except (CampaignError, RuntimeError, ValueError) as exc:

@@ -30,8 +30,8 @@ from storage.roster import import_roster_files
 log = logging.getLogger("intake.demo")
 DEMO_MARKER = ".intake-demo"
 STAND_IN_NOTICE = (
-    "--truth: the sample pieces were filed from the generator's ground truth "
-    "(match_method 'truth'), not read from the files."
+    "The sample pieces were filed from the generator's ground truth (match_method 'truth'), "
+    "not read from the files: `intake demo --read` runs the real intake (OCR) over them."
 )
 
 

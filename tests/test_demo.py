@@ -19,7 +19,7 @@ def run(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
 
 
 def test_demo_builds_a_fresh_home_and_prints_the_status(tmp_path: Path) -> None:
-    first = run("demo", "--no-serve", "--count", "4", "--truth", "--json", cwd=tmp_path)
+    first = run("demo", "--no-serve", "--count", "4", "--json", cwd=tmp_path)
     assert first.returncode == 0, first.stderr
     rows = json.loads(first.stdout)
     assert len(rows) == 1299
@@ -31,7 +31,7 @@ def test_demo_builds_a_fresh_home_and_prints_the_status(tmp_path: Path) -> None:
     assert (home / "intake.sqlite3").is_file() and any((home / "files").rglob("*"))
     # The corpus is kept and reused; the home is rebuilt: same result, no duplicates.
     (home / "stray-file").write_text("left by someone")
-    again = run("demo", "--no-serve", "--count", "4", "--truth", "--json", cwd=tmp_path)
+    again = run("demo", "--no-serve", "--count", "4", "--json", cwd=tmp_path)
     assert again.returncode == 0, again.stderr
     assert json.loads(again.stdout) == rows
     assert not (home / "stray-file").exists()
@@ -51,12 +51,12 @@ def test_demo_refuses_to_wipe_a_folder_it_did_not_make(tmp_path: Path) -> None:
 def test_demo_reads_the_sample_files_for_real(
     tmp_path: Path, prefect_api: tuple[str, Path]
 ) -> None:
-    """The default demo runs the real intake (OCR included) over a small corpus."""
+    """``--read`` runs the real intake (OCR included) over a small corpus."""
     url, prefect_home = prefect_api
     env = {k: v for k, v in os.environ.items() if not k.startswith(("INTAKE_", "PREFECT_"))}
     env.update(PREFECT_API_URL=url, PREFECT_HOME=str(prefect_home))
     result = subprocess.run(
-        [str(INTAKE), "demo", "--no-serve", "--count", "3", "--json"],
+        [str(INTAKE), "demo", "--no-serve", "--read", "--count", "3", "--json"],
         cwd=tmp_path,
         env=env,
         capture_output=True,
