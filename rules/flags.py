@@ -141,7 +141,7 @@ CHANNEL_LABELS: dict[str, str] = {
     "email": "courriel",
 }
 
-_MONTHS = (
+FRENCH_MONTHS = (
     "janvier",
     "février",
     "mars",
@@ -164,7 +164,7 @@ def format_date_fr(day: dt.date | None) -> str:
     if day is None:
         return "date inconnue"
     number = "1er" if day.day == 1 else str(day.day)
-    return f"{number} {_MONTHS[day.month - 1]} {day.year}"
+    return f"{number} {FRENCH_MONTHS[day.month - 1]} {day.year}"
 
 
 def field_label(name: str) -> str:

@@ -5,20 +5,9 @@ from __future__ import annotations
 import datetime as dt
 import random
 
-MONTHS = (
-    "janvier",
-    "février",
-    "mars",
-    "avril",
-    "mai",
-    "juin",
-    "juillet",
-    "août",
-    "septembre",
-    "octobre",
-    "novembre",
-    "décembre",
-)
+from rules.flags import FRENCH_MONTHS
+
+MONTHS = FRENCH_MONTHS
 WEEKDAYS = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
 # Abbreviated months of date stamps ("12 JAN. 2022").
 STAMP_MONTHS = (
