@@ -69,6 +69,13 @@ def _touch(obj: Any) -> None:
     obj.updated_at = utcnow()
 
 
+def _save(session: Session, obj: Any, *, entity: str, **record: Any) -> None:
+    """Write ``obj`` now (so it has its id) and log the change in the audit log."""
+    session.add(obj)
+    session.flush()
+    audit.record(session, entity=entity, entity_id=obj.id, **record)
+
+
 # --------------------------------------------------------------------------------------
 # Collectivities
 
@@ -155,14 +162,12 @@ def create_collectivity(
     if missing:
         raise StorageError(f"collectivité : champs obligatoires manquants : {', '.join(missing)}")
     row = Collectivity(**{k: v for k, v in values.items()})
-    session.add(row)
-    session.flush()
-    audit.record(
+    _save(
         session,
+        row,
         actor=actor,
         action="create",
         entity="collectivity",
-        entity_id=row.id,
         after=audit.snapshot(row, COLLECTIVITY_FIELDS),
         comment=comment,
     )
@@ -189,14 +194,12 @@ def update_collectivity(
     for key in after:
         setattr(row, key, values[key])
     _touch(row)
-    session.add(row)
-    session.flush()
-    audit.record(
+    _save(
         session,
+        row,
         actor=actor,
         action="update",
         entity="collectivity",
-        entity_id=row.id,
         before=before,
         after=after,
         comment=comment,
@@ -378,14 +381,12 @@ def _set_item_status(
         return item
     item.status, item.error = status, error
     _touch(item)
-    session.add(item)
-    session.flush()
-    audit.record(
+    _save(
         session,
+        item,
         actor=actor,
         action=f"mark_{status}",
         entity="source_item",
-        entity_id=item.id,
         before=before,
         after=after,
     )
@@ -428,14 +429,12 @@ def set_received_at(
         return item
     item.received_at, item.received_at_source = received_at, source
     _touch(item)
-    session.add(item)
-    session.flush()
-    audit.record(
+    _save(
         session,
+        item,
         actor=actor,
         action="set_received_at",
         entity="source_item",
-        entity_id=item.id,
         before=old,
         after=new,
         comment=comment,
@@ -523,14 +522,12 @@ def add_document(
         fields=extracted.fields_json(),
         duplicate_of_id=duplicate_of_id,
     )
-    session.add(doc)
-    session.flush()
-    audit.record(
+    _save(
         session,
+        doc,
         actor=actor,
         action="create",
         entity="document",
-        entity_id=doc.id,
         after=audit.snapshot(
             doc, ("source_item_id", "doc_type", "pages", "attachment", "ocr", "fields")
         ),
@@ -603,14 +600,12 @@ def update_document_fields(
         return document
     document.fields = fields  # a new dict: JSON columns do not track in-place changes
     _touch(document)
-    session.add(document)
-    session.flush()
-    audit.record(
+    _save(
         session,
+        document,
         actor=actor,
         action="update_fields",
         entity="document",
-        entity_id=document.id,
         before=before,
         after=after,
         comment=comment,
@@ -650,14 +645,12 @@ def attach_document(
     document.match_method = method
     document.match_score = float(score) if score is not None else None
     _touch(document)
-    session.add(document)
-    session.flush()
-    audit.record(
+    _save(
         session,
+        document,
         actor=actor,
         action="attach" if collectivity_id is not None else "detach",
         entity="document",
-        entity_id=document.id,
         before=old,
         after=new,
         comment=comment,
@@ -685,14 +678,12 @@ def set_document_duplicate(
     before = {"duplicate_of_id": document.duplicate_of_id}
     document.duplicate_of_id = duplicate_of_id
     _touch(document)
-    session.add(document)
-    session.flush()
-    audit.record(
+    _save(
         session,
+        document,
         actor=actor,
         action="set_duplicate",
         entity="document",
-        entity_id=document.id,
         before=before,
         after={"duplicate_of_id": duplicate_of_id},
         comment=comment,
@@ -806,14 +797,12 @@ def open_flag(
         document_id=document_id,
         source_item_id=source_item_id,
     )
-    session.add(flag)
-    session.flush()
-    audit.record(
+    _save(
         session,
+        flag,
         actor=actor,
         action="open",
         entity="flag",
-        entity_id=flag.id,
         after=audit.snapshot(
             flag,
             ("code", "message", "origin", "collectivity_id", "document_id", "source_item_id"),
@@ -831,14 +820,12 @@ def resolve_flag(session: Session, flag: Flag, *, by: str, comment: str | None =
     flag.resolved_at = utcnow()
     flag.resolved_by = by
     flag.comment = _text(comment)
-    session.add(flag)
-    session.flush()
-    audit.record(
+    _save(
         session,
+        flag,
         actor=by,
         action="resolve",
         entity="flag",
-        entity_id=flag.id,
         before={"resolved_at": None},
         after={"resolved_at": flag.resolved_at, "resolved_by": by},
         comment=comment,
@@ -973,14 +960,12 @@ def save_evaluation(
     state = get_dossier_state(session, collectivity_id)
     if state is None:
         state = DossierState(collectivity_id=collectivity_id, evaluated_at=utcnow(), **values)
-        session.add(state)
-        session.flush()
-        audit.record(
+        _save(
             session,
+            state,
             actor=actor,
             action="create",
             entity="dossier_state",
-            entity_id=state.id,
             after={"collectivity_id": collectivity_id, **audit.jsonable(values)},
         )
         return state
