@@ -408,6 +408,17 @@ def known_refs(engine: Engine, origin: str) -> dict[str, str]:
         return {i.origin_ref: i.status for i in crud.list_source_items(s, origin=origin)}
 
 
+def filed_before(engine: Engine, origin: str, data: bytes) -> bool:
+    """Were these exact bytes filed already from ``origin`` (e.g. an IMAP message seen
+    again under a new UIDVALIDITY)? One indexed look-up."""
+    sha = sha256_of(data)
+    with session(engine, readonly=True) as s:
+        return any(
+            i.origin == origin and i.status == "processed"
+            for i in crud.find_source_items_by_sha256(s, sha)
+        )
+
+
 def processed_sha256(engine: Engine, origins: Iterable[str]) -> set[str]:
     with session(engine, readonly=True) as s:
         return {

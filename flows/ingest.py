@@ -199,8 +199,7 @@ def build_flow() -> Any:
             fetched = box.fetch(uid)
             if fetched is None:  # gone since listed (moved by a person)
                 return filing.Filed(None, "already")
-            known = filing.processed_sha256(f.engine, ["imap"])
-            if fetched.raw and filing.sha256_of(fetched.raw) in known:
+            if fetched.raw and filing.filed_before(f.engine, "imap", fetched.raw):
                 box.move_to_done([uid])  # filed before a UIDVALIDITY change
                 return filing.Filed(None, "already")
             name = f"message IMAP {uid}"

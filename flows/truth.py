@@ -6,12 +6,7 @@ web app. Every stored document says so (``match_method = "truth"``)."""
 from __future__ import annotations
 
 import datetime as dt
-import email
-import email.policy
-import io
-import zipfile
 from collections.abc import Callable
-from email.message import EmailMessage
 from pathlib import Path
 
 from sqlmodel import Session
@@ -19,6 +14,7 @@ from sqlmodel import Session
 from extractors.model import Document as ExtractedDocument
 from extractors.model import FieldResult
 from samples.model import FileTruth, Manifest
+from sources.mail import parse_message
 from storage import crud
 from storage.files import FileStore
 
@@ -26,31 +22,9 @@ ACTOR = "system:truth-loader"
 
 
 def _attachments(raw: bytes) -> dict[str, bytes]:
-    """Every attachment of a message by name; those inside an attached message or ZIP
-    file are named ``outer/inner`` (``pieces.zip/convention.pdf``), as in the truth."""
-    found: dict[str, bytes] = {}
-    message = email.message_from_bytes(raw, policy=email.policy.default)
-    assert isinstance(message, EmailMessage)
-    for part in message.iter_attachments():
-        name = part.get_filename()
-        if part.get_content_type() == "message/rfc822":
-            inner = part.get_payload(0)
-            name = name or "message.eml"
-            nested = inner.as_bytes() if hasattr(inner, "as_bytes") else b""
-            found.update({f"{name}/{k}": v for k, v in _attachments(nested).items()})
-            continue
-        payload = part.get_payload(decode=True)
-        if not name or not isinstance(payload, bytes):
-            continue
-        if name.lower().endswith(".zip"):
-            with zipfile.ZipFile(io.BytesIO(payload)) as archive:
-                for member in archive.namelist():
-                    found[f"{name}/{member}"] = archive.read(member)
-        elif name.lower().endswith(".eml"):
-            found.update({f"{name}/{k}": v for k, v in _attachments(payload).items()})
-        else:
-            found[name] = payload
-    return found
+    """Every usable attachment of a message by name, those inside an attached message or
+    ZIP file named ``outer/inner`` as in the truth (``sources.mail`` does the walking)."""
+    return {a.name: a.data for a in parse_message(raw).usable}
 
 
 def _extracted(file: FileTruth, attachment: str | None) -> list[ExtractedDocument]:
