@@ -70,6 +70,19 @@ class Schedule(_Strict):
     timezone: str | None = None
 
 
+class LetterSpec(_Strict):
+    """Who sends the reminder letters (French, printed as written): the letterhead
+    ``sender`` lines, optional ``contact`` lines ("Dossier suivi par ..."), the ``place``
+    before the date ("Nantes, le ..."), the ``signatory`` lines (title then name) and the
+    ``subject`` line (default: the campaign title)."""
+
+    sender: list[str] = Field(min_length=1)
+    place: str
+    signatory: list[str] = Field(min_length=1)
+    contact: list[str] = []
+    subject: str | None = None
+
+
 class CampaignInfo(_Strict):
     id: str
     title: str
@@ -90,6 +103,7 @@ class Campaign(_Strict):
     checks: list[CheckSpec] = []
     signatory_block: dict[str, str] = {}
     flag_messages: dict[str, str] = {}  # overrides of the French flag messages
+    letters: LetterSpec | None = None  # reminder letters (dashboard exports)
     source_path: Path | None = None
 
     @model_validator(mode="after")
