@@ -1079,3 +1079,111 @@ def stale_dossier_ids(session: Session) -> set[int]:
         .distinct()
     )
     return {int(r) for r in session.exec(query).all() if r is not None}
+
+
+# --------------------------------------------------------------------------------------
+# Web app: dossier page, staff corrections, triage queue
+
+
+def list_flags_of_dossier(session: Session, collectivity_id: int) -> list[Flag]:
+    """Every flag about a collectivity or one of its documents: open ones first, newest
+    first within each group."""
+    doc_ids = select(Document.id).where(Document.collectivity_id == collectivity_id)
+    query = select(Flag).where(
+        or_(Flag.collectivity_id == collectivity_id, col(Flag.document_id).in_(doc_ids))
+    )
+    rows = list(session.exec(query.order_by(col(Flag.id).desc())).all())
+    return sorted(rows, key=lambda f: f.resolved_at is not None)
+
+
+def dossier_audit(session: Session, collectivity_id: int, *, limit: int = 25) -> list[Any]:
+    """The latest audit entries (newest first) about a dossier: the collectivity, its
+    verdict, its documents, their source items (and the mails they came in), its flags."""
+    entry = audit.AuditEntry
+    documents = list_documents(session, collectivity_id)
+    items = {d.source_item_id for d in documents}
+    parents = {
+        i.parent_id for i in (get_source_item(session, x) for x in items) if i and i.parent_id
+    }
+    flags = [f.id for f in list_flags_of_dossier(session, collectivity_id)]
+    state = get_dossier_state(session, collectivity_id)
+    targets: list[tuple[str, list[int]]] = [
+        ("collectivity", [collectivity_id]),
+        ("dossier_state", [state.id] if state and state.id else []),
+        ("document", [d.id for d in documents if d.id is not None]),
+        ("source_item", sorted(items | parents)),
+        ("flag", [f for f in flags if f is not None]),
+    ]
+    conditions = [
+        (col(entry.entity) == name) & col(entry.entity_id).in_(ids) for name, ids in targets if ids
+    ]
+    session.flush()
+    query = select(entry).where(or_(*conditions)).order_by(col(entry.id).desc()).limit(limit)
+    return list(session.exec(query).all())
+
+
+def record_paper_piece(
+    session: Session,
+    collectivity_id: int,
+    doc_type: str,
+    received_at: dt.datetime,
+    *,
+    sha256: str,
+    size: int,
+    origin_ref: str,
+    actor: str,
+    fields: Mapping[str, FieldValue] | None = None,
+    note: str | None = None,
+) -> Document:
+    """A piece staff received on paper and record by hand: a ``manual`` source item (its
+    bytes, at ``sha256``, are the record itself), received at ``received_at``
+    (``received_at_source = "manual"``), holding one document of ``doc_type`` with the
+    ``fields`` staff read on it (certain), attached to the collectivity. All audited."""
+    audit.check_actor(actor)
+    if get_collectivity(session, collectivity_id) is None:
+        raise NotFoundError(f"collectivité introuvable : {collectivity_id}")
+    _require(doc_type, DOC_TYPES, "type de pièce")
+    values = {k: v for k, v in (fields or {}).items() if v is not None}
+    extracted = ExtractedDocument(
+        type=doc_type,
+        pages=[],
+        fields={k: FieldResult(_check_value(k, v), 1.0) for k, v in values.items()},
+    )
+    _check_fields(doc_type, extracted.fields)
+    label = "Pièce reçue sur papier, saisie à la main"
+    item = add_source_item(
+        session,
+        sha256=sha256,
+        size=size,
+        origin="manual",
+        origin_ref=origin_ref,
+        channel="registered_mail",
+        actor=actor,
+        original_name=f"{label} : {note}" if note else label,
+        received_at=received_at,
+        received_at_source="manual",
+        duplicate_of_id=None,
+    )
+    document = add_document(session, item, extracted, actor=actor)
+    attach_document(
+        session, document, collectivity_id, method="manual", score=1.0, actor=actor, comment=note
+    )
+    mark_processed(session, item, actor=actor)
+    return document
+
+
+def search_collectivities(session: Session, text: str, *, limit: int = 20) -> list[Collectivity]:
+    """Collectivities whose code or SIREN starts with ``text`` or whose name contains it
+    (case-insensitive), by code."""
+    text = (text or "").strip()
+    if not text:
+        return []
+    literal = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    query = select(Collectivity).where(
+        or_(
+            col(Collectivity.code).startswith(text, autoescape=True),
+            col(Collectivity.siren).startswith(text, autoescape=True),
+            col(Collectivity.name).ilike(f"%{literal}%", escape="\\"),
+        )
+    )
+    return list(session.exec(query.order_by(col(Collectivity.code)).limit(limit)).all())

@@ -526,3 +526,130 @@ def test_save_evaluation_and_status_table(engine: Engine) -> None:
         assert [c.code for c, _ in crud.list_dossiers(s, status="missing")] == ["44001", "49007"]
         assert [c.code for c, _ in crud.list_dossiers(s, status="complete")] == ["44109"]
         assert [c.code for c, _ in crud.list_dossiers(s, department="49")] == ["49007"]
+
+
+# ------------------------------------------------------------------ web app (dossier page)
+
+
+def test_flags_and_audit_of_a_dossier(engine: Engine) -> None:
+    with session(engine) as s:
+        nantes = _nantes(s)
+        other, _ = crud.upsert_collectivity(
+            s,
+            {"code": "44184", "name": "Saint-Nazaire", "department": "44", "kind": "commune"},
+            actor="system:test",
+        )
+        item = _mail(s)
+        doc = crud.add_document(s, item, _convention(), actor="system:ingest")
+        crud.attach_document(s, doc, nantes.id, method="siren", actor="system:ingest")
+        on_doc = crud.open_flag(
+            s,
+            code="convention_unsigned",
+            message="Pas signée.",
+            origin="rules",
+            document_id=doc.id,
+            actor="system:rules",
+        )
+        on_dossier = crud.open_flag(
+            s,
+            code="name_mismatch",
+            message="Nom discordant.",
+            origin="rules",
+            collectivity_id=nantes.id,
+            actor="system:rules",
+        )
+        elsewhere = crud.open_flag(
+            s,
+            code="x",
+            message="Ailleurs.",
+            origin="rules",
+            collectivity_id=other.id,
+            actor="system:rules",
+        )
+        crud.resolve_flag(s, on_doc, by="user:alice", comment="Vu.")
+        flags = crud.list_flags_of_dossier(s, nantes.id)  # type: ignore[arg-type]
+        assert [f.id for f in flags] == [on_dossier.id, on_doc.id]  # open first
+        assert elsewhere.id not in [f.id for f in flags]
+        crud.update_document_fields(s, doc, {"signed": False}, actor="user:alice")
+        log = crud.dossier_audit(s, nantes.id, limit=50)  # type: ignore[arg-type]
+        assert log[0].action == "update_fields" and log[0].actor == "user:alice"
+        assert [e.id for e in log] == sorted((e.id for e in log), reverse=True)
+        seen = {(e.entity, e.entity_id) for e in log}
+        assert ("source_item", item.id) in seen and ("flag", on_doc.id) in seen
+        assert ("collectivity", nantes.id) in seen and ("flag", elsewhere.id) not in seen
+        assert len(crud.dossier_audit(s, nantes.id, limit=2)) == 2  # type: ignore[arg-type]
+
+
+def test_record_paper_piece(engine: Engine) -> None:
+    with session(engine) as s:
+        nantes = _nantes(s)
+        assert nantes.id is not None
+        at = dt.datetime(2022, 1, 14, 12, 0, tzinfo=PARIS)
+        doc = crud.record_paper_piece(
+            s,
+            nantes.id,
+            "needs_form",
+            at,
+            sha256=SHA_B,
+            size=10,
+            origin_ref="web:1",
+            actor="user:bob",
+            fields={"schools": 3, "student_accounts": 120, "collectivity": None},
+            note="reçue au guichet",
+        )
+        item = crud.get_source_item(s, doc.source_item_id)
+        assert item is not None and item.origin == "manual" and item.status == "processed"
+        assert item.received_at_source == "manual" and item.duplicate_of_id is None
+        assert item.channel == "registered_mail" and "guichet" in (item.original_name or "")
+        assert doc.collectivity_id == nantes.id and doc.match_method == "manual"
+        assert doc.values() == {"schools": 3, "student_accounts": 120}
+        pieces = crud.pieces_for(s, nantes.id, PARIS)
+        assert pieces[0].manual_received_on == dt.date(2022, 1, 14)
+        # the same record bytes again are not a duplicate of the first one
+        again = crud.record_paper_piece(
+            s,
+            nantes.id,
+            "convention",
+            at,
+            sha256=SHA_B,
+            size=10,
+            origin_ref="web:2",
+            actor="user:bob",
+        )
+        again_item = crud.get_source_item(s, again.source_item_id)
+        assert again_item is not None and again_item.duplicate_of_id is None
+        assert again.fields == {}
+        with pytest.raises(crud.StorageError, match="oui ou non"):
+            crud.record_paper_piece(
+                s,
+                nantes.id,
+                "convention",
+                at,
+                sha256=SHA_B,
+                size=10,
+                origin_ref="web:3",
+                actor="user:bob",
+                fields={"signed": "peut-être"},
+            )
+        with pytest.raises(crud.NotFoundError):
+            crud.record_paper_piece(
+                s, 999_999, "convention", at, sha256=SHA_B, size=1, origin_ref="web:4", actor="u"
+            )
+        actions = [e.action for e in audit.entries(s, entity="document", entity_id=doc.id)]
+        assert actions == ["create", "attach"]
+
+
+def test_search_collectivities(engine: Engine) -> None:
+    with session(engine) as s:
+        _nantes(s)
+        crud.upsert_collectivity(
+            s,
+            {"code": "44184", "name": "Saint-Nazaire", "department": "44", "kind": "commune"},
+            actor="system:test",
+        )
+        assert [c.code for c in crud.search_collectivities(s, "nazaire")] == ["44184"]
+        assert [c.code for c in crud.search_collectivities(s, "441")] == ["44109", "44184"]
+        assert [c.code for c in crud.search_collectivities(s, "2144")] == ["44109"]
+        assert crud.search_collectivities(s, "  ") == []
+        assert crud.search_collectivities(s, "%") == []
+        assert crud.search_collectivities(s, "_") == []
