@@ -62,7 +62,10 @@ OFFICE_EXTENSIONS = frozenset(
 
 def sniff(head: bytes) -> str | None:
     """The MIME type of a PDF or an image that extraction can read, from the first bytes
-    (2 kB are enough); None for anything else."""
+    (2 kB are enough); None for anything else — a ZIP archive included, even one whose
+    first member, stored uncompressed, shows a PDF header within its first bytes."""
+    if is_zip(head):
+        return None
     if PdfParser.sniff(head):
         return PDF
     if ImageParser.sniff(head):

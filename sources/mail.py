@@ -15,6 +15,7 @@ import email.utils
 import io
 import logging
 import re
+import unicodedata
 import zipfile
 import zlib
 from dataclasses import dataclass, field
@@ -45,6 +46,9 @@ log = logging.getLogger(__name__)
 
 NO_ATTACHMENT = "message sans pièce jointe exploitable"
 MAX_TEXT = 20_000
+# An image not sent as an attachment (inline, or an HTML body's) and smaller than this is
+# a logo, a signature or an emoji, not a piece: a scanned or photographed page is larger.
+SMALL_INLINE_IMAGE_BYTES = 32 * 1024
 MAX_MULTIPART_NESTING = 30
 # Attachments that are never pieces of a dossier (S/MIME signatures, cards, invitations).
 _NOISE_EXTENSIONS = frozenset({"p7s", "p7m", "p7c", "asc", "sig", "vcf", "ics", "htm", "html"})
@@ -67,7 +71,8 @@ class Attachment:
     """A PDF or an image found in a message, or something that should have been one.
 
     ``name``: display name, never a path: the sanitized file name, nested ones as
-    ``"outer.zip/inner.pdf"`` or ``"fwd.eml/inner.pdf"``; unique within the message.
+    ``"outer.zip/inner.pdf"`` (a ZIP member by its file name, without the folders inside
+    the archive) or ``"fwd.eml/inner.pdf"``; unique within the message.
     ``data``: the bytes (empty when refused for their size). ``content_type``: the type
     read from the content (``application/pdf``, ``image/jpeg``…) for usable ones, else
     the declared type. ``problem``: why it cannot be used (French), None when it can.
@@ -106,6 +111,7 @@ class ParsedMessage:
     problems: list[str] = field(default_factory=list)  # about the message itself (French)
     ignored: list[str] = field(default_factory=list)  # attachments that are not pieces
     text: str = ""  # the body as plain text (cut at 20,000 characters)
+    readable: bool = True  # False: not read at all (empty, too large, not a message)
 
     @property
     def usable(self) -> list[Attachment]:
@@ -174,7 +180,9 @@ def parse_message(raw: bytes, *, limits: SourceLimits = DEFAULT_SOURCE_LIMITS) -
 
 
 def _empty(problems: list[str]) -> ParsedMessage:
-    return ParsedMessage(None, None, None, None, None, (), "", None, None, problems=problems)
+    return ParsedMessage(
+        None, None, None, None, None, (), "", None, None, problems=problems, readable=False
+    )
 
 
 def _has_core_headers(msg: Message) -> bool:
@@ -389,6 +397,9 @@ class _Walker:
             return
         declared = ctype
         name, note = self.named(raw_name, sniff(data[:2048]) or declared)
+        if disposition != "attachment" and _small_image(data, declared):
+            self.ignored.append(prefix + name)  # a logo or a signature shown in the body
+            return
         self.content(data, prefix + name, declared, depth, _n(note), named=raw_name is not None)
 
     # ------------------------------------------------------------------ contents
@@ -502,16 +513,17 @@ class _Walker:
                 inner = _member_name(info)
                 if _JUNK_MEMBERS.search(inner) or not inner:
                     continue
-                parts = [safe_component(p) for p in inner.split("/")]
-                parts = [p for p in parts if p]
-                if not parts:
+                # by its file name only: the folders inside the archive say nothing
+                # staff need, and a name never carries a path (``../``, ``C:\\``)
+                base = inner.rsplit("/", 1)[-1]
+                clean = safe_component(base)
+                if not clean:
                     continue
-                member = f"{name}/{'/'.join(parts)}"
                 note = None
-                if "/".join(parts) != inner:
-                    note = f"nom de fichier corrigé : « {shown(inner)} » devient « {parts[-1]} »"
+                if clean != unicodedata.normalize("NFC", base).strip():
+                    note = f"nom de fichier corrigé : « {shown(base)} » devient « {clean} »"
                 found = True
-                self.member(archive, info, member, depth, _n(note))
+                self.member(archive, info, f"{name}/{clean}", depth, _n(note))
             if not found:
                 self.add(name, b"", ZIP, "archive ZIP vide", notes)
 
@@ -591,6 +603,18 @@ def _body_text(part: Message) -> str:
         content = re.sub(r"(?is)<(script|style).*?</\1>", " ", content)
         content = re.sub(r"(?s)<[^>]+>", " ", content)
     return content[:MAX_TEXT]
+
+
+def _small_image(data: bytes, declared: str) -> bool:
+    """An image (by its declared type or its content, GIF included) small enough to be
+    a logo rather than a page."""
+    if not data or len(data) > SMALL_INLINE_IMAGE_BYTES:
+        return False
+    head = data[:2048]
+    mime = sniff(head)
+    if mime is not None:
+        return mime.startswith("image/")
+    return declared.startswith("image/") or head.startswith(b"GIF8")
 
 
 def _n(note: str | None) -> tuple[str, ...]:

@@ -59,14 +59,39 @@ def test_forwarded_message_and_zip() -> None:
 def test_unreadable_attachment_is_reported_not_raised() -> None:
     msg = _mail(
         ("convention.pdf", b"%PDF-1.4\n garbage", "application", "pdf"),
-        ("logo.gif", b"GIF89a....", "image", "gif"),
         ("fiche.pdf", T.needs_form_pdf(), "application", "pdf"),
     )
+    # a signature logo shown in the body (inline, with a Content-ID): not a piece
+    msg.add_attachment(
+        b"GIF89a....", maintype="image", subtype="gif", filename="logo.gif", cid="<logo@mairie>"
+    )
+    logo = msg.get_payload()[-1]  # type: ignore[index]
+    logo.replace_header("Content-Disposition", 'inline; filename="logo.gif"')
     docs = extract_message(msg.as_bytes())
     bad = [d for d in docs if d.error]
     assert [d.attachment for d in bad] == ["convention.pdf"]
     assert bad[0].type == "other" and "PDF" in bad[0].error
     assert [d.type for d in docs if not d.error] == ["needs_form"]
+
+
+def test_an_attached_gif_is_reported_like_the_intake_does() -> None:
+    """Sent as an attachment, a GIF was meant as a piece: staff must see it cannot be
+    read (the same verdict as the nightly intake's, ``sources.mail``)."""
+    msg = _mail(("scan.gif", b"GIF89a....", "image", "gif"))
+    (doc,) = extract_message(msg.as_bytes())
+    assert doc.attachment == "scan.gif" and doc.type == "other"
+    assert doc.error is not None and "GIF" in doc.error and doc.error[0].isupper()
+
+
+def test_message_level_problem_is_a_document_without_attachment() -> None:
+    msg = _mail(*[(f"p{i}.pdf", T.needs_form_pdf(), "application", "pdf") for i in range(3)])
+    from extractors.limits import Limits
+
+    docs = extract_message(msg.as_bytes(), limits=Limits(max_message_attachments=2))
+    assert [d.attachment for d in docs if not d.error] == ["p0.pdf", "p1.pdf"]
+    (problem,) = [d for d in docs if d.error]
+    assert problem.attachment is None
+    assert "trop de pièces jointes" in (problem.error or "").lower()
 
 
 def test_message_without_attachment() -> None:

@@ -210,6 +210,24 @@ def test_inline_logo_of_an_html_body_is_not_a_piece() -> None:
     assert names(parsed) == ["fiche.pdf"]
 
 
+def test_small_images_shown_in_the_body_are_not_pieces() -> None:
+    """Mail clients send signature logos inline, named (``image001.gif``) and often
+    outside any multipart/related: small inline images are ignored; an inline photo of
+    a page (large) and an attached image, however small, are kept."""
+    msg = message()
+    msg.add_attachment(b"GIF89a" + b"\0" * 900, "image", "gif", filename="image001.gif")
+    msg.add_attachment(PNG, "image", "png", filename="image002.png", cid="<image002>")
+    photo = b"\xff\xd8\xff\xe0" + b"\0" * (40 * 1024)
+    msg.add_attachment(photo, "image", "jpeg", filename="IMG_0001.jpeg")
+    for part in msg.get_payload()[1:]:  # type: ignore[union-attr]
+        assert isinstance(part, EmailMessage)
+        part.replace_header("Content-Disposition", f'inline; filename="{part.get_filename()}"')
+    msg.add_attachment(PNG, "image", "png", filename="scan.png")  # sent as an attachment
+    parsed = parse_message(msg.as_bytes())
+    assert names(parsed) == ["IMG_0001.jpeg", "scan.png"]
+    assert parsed.ignored == ["image001.gif", "image002.png"]
+
+
 # --------------------------------------------------------------------------- names
 
 
@@ -287,7 +305,7 @@ def test_forwarded_message_and_zip_inside_it() -> None:
     parsed = parse_message(outer.as_bytes())
     assert names(parsed) == [
         "Fiche de besoins.eml/fiche.pdf",
-        "Fiche de besoins.eml/annexes.zip/annexes/delib.pdf",
+        "Fiche de besoins.eml/annexes.zip/delib.pdf",
         "Fiche de besoins.eml/annexes.zip/photo.png",
     ]
     assert all(a.ok for a in parsed.attachments)
@@ -317,13 +335,30 @@ def test_zip_slip_names_are_display_names_only() -> None:
     msg = message()
     msg.add_attachment(data, "application", "zip", filename="dossier.zip")
     parsed = parse_message(msg.as_bytes())
-    assert names(parsed) == [
-        "dossier.zip/etc/cron.d/x.pdf",
-        "dossier.zip/abs/path.pdf",
-        "dossier.zip/Windows/y.pdf",
-    ]
+    assert names(parsed) == ["dossier.zip/x.pdf", "dossier.zip/path.pdf", "dossier.zip/y.pdf"]
     assert all(".." not in a.name for a in parsed.attachments)
     assert all(a.ok for a in parsed.attachments)
+
+
+def test_zip_members_are_named_by_their_file_name() -> None:
+    """``archive.zip/member.pdf`` whatever folders the archive holds (as ``intake
+    extract`` names them too); the same name twice is told apart. A ZIP whose first
+    member is a PDF stored uncompressed (its header is in the ZIP's first bytes) is
+    opened as a ZIP, not taken for a PDF."""
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_STORED) as zf:
+        zf.writestr("Dossier e-primo/convention.pdf", PDF)
+        zf.writestr("Dossier e-primo/annexes/convention.pdf", PDF)
+        zf.writestr("Dossier e-primo/annexes/fiche.pdf", PDF)
+    msg = message()
+    msg.add_attachment(buf.getvalue(), "application", "zip", filename="pieces.zip")
+    parsed = parse_message(msg.as_bytes())
+    assert names(parsed) == [
+        "pieces.zip/convention.pdf",
+        "pieces.zip/convention (2).pdf",
+        "pieces.zip/fiche.pdf",
+    ]
+    assert all(a.ok and a.content_type == "application/pdf" for a in parsed.attachments)
 
 
 def test_zip_problems_corrupt_encrypted_empty_and_fake() -> None:
