@@ -9,7 +9,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 # Debian packages the product needs at run time, and those only the tests need.
 RUN_DEBS := tesseract-ocr tesseract-ocr-fra poppler-utils
-TEST_DEBS := $(RUN_DEBS) postgresql dovecot-imapd
+TEST_DEBS := $(RUN_DEBS) postgresql dovecot-imapd chromium
 PYTEST_ARGS ?=
 DEMO_ARGS ?=
 

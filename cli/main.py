@@ -32,6 +32,8 @@ samples_app = typer.Typer(
 app.add_typer(roster_app, name="roster")
 app.add_typer(db_app, name="db")
 app.add_typer(samples_app, name="samples")
+user_app = typer.Typer(help="Staff accounts of the web app.", no_args_is_help=True)
+app.add_typer(user_app, name="user")
 
 log = logging.getLogger("intake")
 JsonOpt = Annotated[bool, typer.Option("--json", help="Machine-readable output on stdout.")]
@@ -385,6 +387,93 @@ def demo(
         err.print(
             "[yellow]note:[/yellow] the web app is not built yet (issue 5): nothing to serve."
         )
+
+
+# --------------------------------------------------------------------------------- web
+
+
+def run_web(app_ctx: AppContext, host: str, port: int) -> None:
+    """Serve the staff web app with uvicorn until interrupted."""
+    import uvicorn
+
+    from dashboard.app import create_app
+
+    try:
+        web_app = create_app(app_ctx.settings)
+    except (CampaignError, DatabaseURLError, DatabaseUnavailableError) as exc:
+        raise _fail(str(exc)) from exc
+    uvicorn.run(web_app, host=host, port=port, log_level="info", proxy_headers=False)
+
+
+@app.command("web")
+def web(
+    ctx: typer.Context,
+    host: Annotated[
+        str | None, typer.Option(help="Address to listen on (default INTAKE_WEB_HOST).")
+    ] = None,
+    port: Annotated[
+        int | None, typer.Option(help="Port (default INTAKE_WEB_PORT).", min=1, max=65535)
+    ] = None,
+) -> None:
+    """Serve the staff web app (dashboard, dossiers, triage, exports)."""
+    app_ctx = _context(ctx)
+    settings = app_ctx.settings
+    host, port = host or settings.web_host, port or settings.web_port
+    err.print(f"web app on http://{host}:{port}/ (Ctrl-C to stop)")
+    run_web(app_ctx, host, port)
+
+
+def _read_password() -> str:
+    """The new password from stdin: asked twice on a terminal, one line from a pipe."""
+    if sys.stdin.isatty():
+        first = typer.prompt("Mot de passe", hide_input=True)
+        second = typer.prompt("Mot de passe (encore)", hide_input=True)
+        if first != second:
+            raise _fail("les deux mots de passe diffèrent")
+        return str(first)
+    line = sys.stdin.readline()
+    return line.rstrip("\r\n")
+
+
+@user_app.command("add")
+def user_add(
+    ctx: typer.Context,
+    login: Annotated[str, typer.Argument(help="Login of the account.")],
+    role: Annotated[
+        str, typer.Option(help="viewer (read only), triager (works dossiers), admin (users).")
+    ] = "viewer",
+) -> None:
+    """Create a staff account, or change the role and password of an existing one (the
+    password is read from stdin)."""
+    from dashboard.security import PasswordPolicyError, hash_password
+    from storage import crud
+    from storage.db import session
+    from storage.errors import StorageError
+    from storage.models import ROLES
+
+    if role not in ROLES:
+        raise _fail(f"unknown role {role!r}: use {', '.join(ROLES)}")
+    app_ctx = _context(ctx)
+    try:
+        crud.check_login(login)
+        password_hash = hash_password(_read_password())
+    except (StorageError, PasswordPolicyError) as exc:
+        raise _fail(str(exc)) from exc
+    actor = "system:cli"
+    try:
+        with session(app_ctx.engine) as s:
+            user = crud.get_user_by_login(s, login)
+            if user is None:
+                crud.create_user(s, login, password_hash, role, actor=actor)
+                message = f"account {login} created (role {role})"
+            else:
+                crud.set_user_role(s, user, role, actor=actor)
+                crud.set_user_disabled(s, user, False, actor=actor)
+                crud.set_user_password(s, user, password_hash, actor=actor)
+                message = f"account {user.login} existed: role ({role}) and password updated"
+    except (StorageError, DatabaseURLError, DatabaseUnavailableError) as exc:
+        raise _fail(str(exc)) from exc
+    err.print(message)
 
 
 def main() -> None:  # pragma: no cover - console script entry

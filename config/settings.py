@@ -38,6 +38,16 @@ class Settings(BaseSettings):
     imap_ssl: bool = False
     imap_folder: str = "INBOX"
     imap_done_folder: str = "Traités"
+    secret_key: str | None = Field(
+        default=None,
+        description="Signs the web app's session cookies; default: a random key kept in "
+        "INTAKE_HOME/secret_key (created once, mode 600).",
+    )
+    web_host: str = Field(default="127.0.0.1", description="Address the web app listens on.")
+    web_port: int = Field(default=8000, ge=1, le=65535, description="Port of the web app.")
+    cookie_secure: bool = Field(
+        default=False, description="Send the session cookie over HTTPS only (behind TLS)."
+    )
 
     @cached_property
     def home_dir(self) -> Path:

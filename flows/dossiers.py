@@ -71,6 +71,7 @@ def status_row(
 ) -> dict[str, Any]:
     """One line of the status table (``intake status --json``), dates as ``YYYY-MM-DD``.
     A collectivity never evaluated is missing everything its route requires."""
+    first_received_on: dt.date | None = None
     if state is None:
         fresh = evaluate(campaign, collectivity.to_ref(), [])
         route, status, missing = fresh.route, fresh.status, list(fresh.missing)
@@ -78,6 +79,7 @@ def status_row(
     else:
         route, status, missing = state.route, state.status, list(state.missing)
         late, received_on = state.late, state.received_on
+        first_received_on = state.first_received_on
         schools, accounts, flags = state.schools, state.student_accounts, list(state.flag_codes)
     return {
         "code": collectivity.code,
@@ -91,6 +93,9 @@ def status_row(
         "schools": schools,
         "student_accounts": accounts,
         "flags": flags,
+        "first_received_on": (
+            first_received_on.isoformat() if isinstance(first_received_on, dt.date) else None
+        ),
     }
 
 

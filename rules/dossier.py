@@ -412,6 +412,9 @@ def evaluate(
     ``receipt_date_unknown``: staff must enter it). ``late``: ``received_on`` after the
     deadline (the last day, inclusive, in the campaign's time zone).
 
+    ``first_received_on``: the earliest known receipt day among the pieces of a
+    required type (valid or not), None when none came or none has a known date.
+
     ``schools`` / ``student_accounts``: from the latest valid piece carrying them (the
     needs form). A collectivity may send a corrected form; the latest valid one is its
     current commitment (the convention holds it to the number of accounts it expressed),
@@ -499,4 +502,7 @@ def evaluate(
         schools=schools,
         student_accounts=student_accounts,
         flags=_dedupe(flags),
+        first_received_on=min(
+            (s.received for s in required_seen if s.received is not None), default=None
+        ),
     )

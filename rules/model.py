@@ -61,6 +61,9 @@ class Evaluation:
     schools: int | None = None
     student_accounts: int | None = None
     flags: list[DossierFlag] = field(default_factory=list)
+    # The earliest known receipt day among the required-type pieces (None: nothing came,
+    # or no date known): when the dossier was first "received".
+    first_received_on: dt.date | None = None
 
     @property
     def flag_codes(self) -> list[str]:

@@ -12,7 +12,7 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import or_
+from sqlalchemy import func, or_
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -30,11 +30,13 @@ from storage.models import (
     KINDS,
     ORIGINS,
     RECEIVED_AT_SOURCES,
+    ROLES,
     Collectivity,
     Document,
     DossierState,
     Flag,
     SourceItem,
+    User,
 )
 from storage.types import utcnow
 
@@ -921,6 +923,7 @@ _STATE_FIELDS = (
     "status",
     "missing",
     "received_on",
+    "first_received_on",
     "late",
     "schools",
     "student_accounts",
@@ -952,6 +955,7 @@ def save_evaluation(
         "status": evaluation.status,
         "missing": list(evaluation.missing),
         "received_on": evaluation.received_on,
+        "first_received_on": evaluation.first_received_on,
         "late": bool(evaluation.late),
         "schools": evaluation.schools,
         "student_accounts": evaluation.student_accounts,
@@ -1051,6 +1055,7 @@ def same_verdict(state: DossierState | None, evaluation: Evaluation) -> bool:
         and state.status == evaluation.status
         and list(state.missing) == list(evaluation.missing)
         and state.received_on == evaluation.received_on
+        and state.first_received_on == evaluation.first_received_on
         and bool(state.late) == bool(evaluation.late)
         and state.schools == evaluation.schools
         and state.student_accounts == evaluation.student_accounts
@@ -1079,6 +1084,130 @@ def stale_dossier_ids(session: Session) -> set[int]:
         .distinct()
     )
     return {int(r) for r in session.exec(query).all() if r is not None}
+
+
+# --------------------------------------------------------------------------------------
+# Staff accounts (the web app). Password hashes are made by the caller
+# (``dashboard.security.hash_password``) and never written to the audit log.
+
+_LOGIN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._@-]{0,63}")
+USER_FIELDS = ("login", "role", "disabled")
+
+
+def check_login(login: object) -> str:
+    """``login`` if acceptable as an account name (letters, digits, ``. _ @ -``)."""
+    if not isinstance(login, str) or not _LOGIN.fullmatch(login):
+        raise StorageError(
+            "identifiant invalide : 1 à 64 caractères, lettres sans accent, chiffres, "
+            "point, tiret, tiret bas ou @, commençant par une lettre ou un chiffre"
+        )
+    return login
+
+
+def get_user(session: Session, user_id: int) -> User | None:
+    return session.get(User, user_id)
+
+
+def get_user_by_login(session: Session, login: str) -> User | None:
+    """The account with this login (logins compare case-insensitively)."""
+    if not isinstance(login, str):
+        return None
+    return session.exec(
+        select(User).where(func.lower(col(User.login)) == login.strip().lower())
+    ).first()
+
+
+def list_users(session: Session) -> list[User]:
+    return list(session.exec(select(User).order_by(col(User.login))).all())
+
+
+def create_user(session: Session, login: str, password_hash: str, role: str, *, actor: str) -> User:
+    audit.check_actor(actor)
+    check_login(login)
+    _require(role, ROLES, "rôle")
+    if not password_hash:
+        raise StorageError("mot de passe manquant")
+    if get_user_by_login(session, login) is not None:
+        raise AlreadyExistsError(f"l'identifiant {login} existe déjà")
+    user = User(login=login, password_hash=password_hash, role=role)
+    _save(
+        session,
+        user,
+        actor=actor,
+        action="create",
+        entity="user",
+        after=audit.snapshot(user, USER_FIELDS),
+    )
+    return user
+
+
+def _update_user(session: Session, user: User, values: dict[str, Any], *, actor: str) -> bool:
+    audit.check_actor(actor)
+    before, after = audit.diff({k: getattr(user, k) for k in values}, values)
+    if not after:
+        return False
+    for key, value in values.items():
+        setattr(user, key, value)
+    _touch(user)
+    _save(session, user, actor=actor, action="update", entity="user", before=before, after=after)
+    return True
+
+
+def set_user_password(session: Session, user: User, password_hash: str, *, actor: str) -> None:
+    """A new password (hash); also clears the failed-login count. Audited without it."""
+    audit.check_actor(actor)
+    if not password_hash:
+        raise StorageError("mot de passe manquant")
+    user.password_hash = password_hash
+    user.failed_logins = 0
+    user.last_failed_at = None
+    _touch(user)
+    _save(
+        session,
+        user,
+        actor=actor,
+        action="set_password",
+        entity="user",
+        after={"login": user.login, "password": "changed"},
+    )
+
+
+def set_user_role(session: Session, user: User, role: str, *, actor: str) -> bool:
+    _require(role, ROLES, "rôle")
+    return _update_user(session, user, {"role": role}, actor=actor)
+
+
+def set_user_disabled(session: Session, user: User, disabled: bool, *, actor: str) -> bool:
+    return _update_user(session, user, {"disabled": bool(disabled)}, actor=actor)
+
+
+def record_login_failure(
+    session: Session, user: User, at: dt.datetime | None = None, *, actor: str = "system:web"
+) -> User:
+    """One more consecutive wrong password for ``user`` (at ``at``, default now)."""
+    at = _aware(at, "date de l'échec") or utcnow()
+    before = {"failed_logins": user.failed_logins}
+    user.failed_logins = (user.failed_logins or 0) + 1
+    user.last_failed_at = at
+    _save(
+        session,
+        user,
+        actor=actor,
+        action="login_failed",
+        entity="user",
+        before=before,
+        after={"failed_logins": user.failed_logins},
+    )
+    return user
+
+
+def record_login_success(session: Session, user: User, *, actor: str = "system:web") -> User:
+    """A successful login: the failure count starts again from zero."""
+    before = {"failed_logins": user.failed_logins}
+    user.failed_logins = 0
+    user.last_failed_at = None
+    _save(session, user, actor=actor, action="login", entity="user", before=before)
+    return user
 
 
 # --------------------------------------------------------------------------------------
@@ -1170,6 +1299,14 @@ def record_paper_piece(
     )
     mark_processed(session, item, actor=actor)
     return document
+
+
+def document_ids_with_flags(session: Session) -> set[int]:
+    """Ids of the documents any flag (open or resolved) speaks of."""
+    rows = session.exec(
+        select(Flag.document_id).where(col(Flag.document_id).is_not(None)).distinct()
+    ).all()
+    return {int(r) for r in rows if r is not None}
 
 
 def search_collectivities(session: Session, text: str, *, limit: int = 20) -> list[Collectivity]:

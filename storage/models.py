@@ -34,6 +34,7 @@ RECEIVED_AT_SOURCES = ("mail", "file_time", "manual")
 ITEM_STATUSES = ("pending", "processed", "failed")
 FLAG_ORIGINS = ("rules", "ingest", "staff")
 DOSSIER_STATUSES = ("complete", "incomplete", "missing")
+ROLES = ("viewer", "triager", "admin")  # each can do what the previous one can
 
 
 def _in(column: str, values: tuple[str, ...]) -> str:
@@ -239,6 +240,7 @@ class DossierState(Base, table=True):
     status: str = Field(max_length=16, index=True)
     missing: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     received_on: dt.date | None = Field(default=None)
+    first_received_on: dt.date | None = Field(default=None)
     late: bool = Field(default=False)
     schools: int | None = Field(default=None)
     student_accounts: int | None = Field(default=None)
@@ -246,4 +248,23 @@ class DossierState(Base, table=True):
     evaluated_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
 
 
-TABLES = (Collectivity, SourceItem, Document, Flag, AuditEntry, DossierState)
+class User(Base, table=True):
+    """A staff account of the web app. ``password_hash`` is an argon2 hash (never the
+    password). ``failed_logins`` counts consecutive wrong passwords (reset by a success);
+    with ``last_failed_at`` it slows down password guessing."""
+
+    __tablename__ = "app_user"  # "user" is a reserved word in PostgreSQL
+    __table_args__ = (CheckConstraint(_in("role", ROLES), name="role"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    login: str = Field(max_length=64, unique=True)
+    password_hash: str = Field(sa_type=Text)
+    role: str = Field(max_length=16)
+    failed_logins: int = Field(default=0)
+    last_failed_at: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)
+    disabled: bool = Field(default=False)
+    created_at: dt.datetime = _created()
+    updated_at: dt.datetime = _created()
+
+
+TABLES = (Collectivity, SourceItem, Document, Flag, AuditEntry, DossierState, User)

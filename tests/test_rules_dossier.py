@@ -782,3 +782,40 @@ def test_piece_failures(
     campaign: Campaign, doc_type: str, fields: dict[str, Any], codes: list[str]
 ) -> None:
     assert piece_failures(campaign, piece(doc_type, f=fields)) == codes
+
+
+FIRST_RECEIVED = [
+    ("nothing_came", [], None),
+    ("complete_same_day", full(), JAN_10),
+    (
+        "earliest_of_pieces",
+        [
+            piece("needs_form", stamp=D(2022, 1, 3), id=3),
+            piece("deliberation", stamp=D(2022, 1, 12), id=2),
+            piece("convention", stamp=D(2022, 1, 5), id=1),
+        ],
+        D(2022, 1, 3),
+    ),
+    (
+        "invalid_piece_counts",
+        [piece("convention", f={"signed": False}, stamp=D(2022, 1, 4))],
+        D(2022, 1, 4),
+    ),
+    ("duplicate_ignored", [*full(), piece("convention", stamp=D(2021, 12, 20), dup=True)], JAN_10),
+    (
+        "unknown_date_skipped",
+        [piece("convention", id=1), piece("needs_form", stamp=D(2022, 1, 8))],
+        D(2022, 1, 8),
+    ),
+    ("only_unknown_date", [piece("convention", id=1)], None),
+    ("before_opening_ignored", [piece("convention", stamp=D(2021, 1, 4)), *full()], JAN_10),
+]
+
+
+@pytest.mark.parametrize(
+    ("pieces", "expected"), [c[1:] for c in FIRST_RECEIVED], ids=[c[0] for c in FIRST_RECEIVED]
+)
+def test_first_received_on(
+    campaign: Campaign, pieces: list[Piece], expected: dt.date | None
+) -> None:
+    assert evaluate(campaign, SSL, pieces).first_received_on == expected

@@ -18,7 +18,15 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 from storage import db
 from storage.models import AuditEntry, Base, Collectivity, SourceItem
 
-TABLES = {"collectivity", "source_item", "document", "flag", "audit_entry", "dossier_state"}
+TABLES = {
+    "collectivity",
+    "source_item",
+    "document",
+    "flag",
+    "audit_entry",
+    "dossier_state",
+    "app_user",
+}
 
 
 def _diff(engine: Engine, metadata: sa.MetaData) -> list[object]:
@@ -33,7 +41,7 @@ def test_upgrade_creates_schema_matching_models(empty_db_url: str) -> None:
         assert db.current_revision(engine) is None
         assert not db.is_up_to_date(engine)
         db.upgrade(empty_db_url)
-        assert db.current_revision(engine) == db.head_revision() == "0002_audit_append_only"
+        assert db.current_revision(engine) == db.head_revision() == "0003_users_first_received"
         assert db.is_up_to_date(engine)
         assert set(inspect(engine).get_table_names()) >= TABLES
         assert _diff(engine, Base.metadata) == []

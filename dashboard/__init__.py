@@ -1,0 +1,1 @@
+"""The staff web app: FastAPI + server-rendered Jinja2 templates (``create_app``)."""
