@@ -4,10 +4,12 @@ items and pieces that cannot be filed, then dossiers by their flags."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from sqlmodel import Session
 
+from config.campaign import Campaign
 from storage import crud
 from storage.models import Collectivity, SourceItem
 
@@ -74,4 +76,124 @@ def triage_rows(session: Session) -> list[dict[str, Any]]:
             }
         )
     rows.sort(key=lambda r: (URGENCY.get(r["reason"], 9), r["created_at"]))
+    return rows
+
+
+# ------------------------------------------------------------------ the web app's queue
+
+REASON_FR: dict[str, str] = {
+    "processing_failed": "Traitement en échec",
+    "unmatched_document": "Pièce non rattachée",
+    "unreadable_file": "Fichier illisible",
+    "attachment_problem": "Pièce jointe inutilisable",
+    "no_attachment": "Courriel sans pièce jointe",
+    "no_piece_recognized": "Aucune pièce reconnue",
+    "match_conflict": "Rattachement incertain",
+    "convention_unsigned": "Convention non signée",
+    "deliberation_without_acknowledgment": "Délibération sans accusé de la préfecture",
+    "deliberation_not_authorizing": "Délibération n'autorisant pas la signature",
+    "needs_form_without_numbers": "Fiche de besoins sans chiffres",
+    "name_mismatch": "Nom de collectivité discordant",
+    "siren_mismatch": "SIREN discordant",
+    "deliberation_after_signature": "Délibération postérieure à la signature",
+    "wrong_channel": "Mode d'envoi inattendu",
+    "receipt_from_file_time": "Date de réception à confirmer",
+    "received_before_opening": "Reçue avant l'ouverture de la campagne",
+    "receipt_date_unknown": "Date de réception inconnue",
+    "act_id_unreadable": "Identifiant d'acte illisible",
+}
+# Reasons about a file or a piece that is not filed in any dossier yet: it may hold any
+# dossier's missing piece.
+UNFILED = frozenset(
+    {
+        "processing_failed",
+        "unmatched_document",
+        "unreadable_file",
+        "attachment_problem",
+        "no_attachment",
+        "no_piece_recognized",
+    }
+)
+
+
+def reason_fr(code: str) -> str:
+    return REASON_FR.get(code, code)
+
+
+def triage_queue(
+    session: Session, campaign: Campaign, today: dt.date | None = None
+) -> list[dict[str, Any]]:
+    """``triage_rows`` for the web app, plus campaign pieces attached to no collectivity
+    that no flag speaks of, each row with its document (``document``: type, whether it
+    can be attached), its dossier's verdict (``dossier``) and ``reason_fr``. Most urgent
+    first: while the deadline has not passed, rows that can hold a missing piece (files
+    and pieces not filed, dossiers still missing pieces) before the others; among them
+    the unfiled files and pieces first (by ``URGENCY``: failed, unmatched, unreadable…),
+    then the dossiers with the most pieces missing; then the oldest first."""
+    rows = triage_rows(session)
+    flagged_docs = crud.document_ids_with_flags(session)
+    for doc in crud.list_unattached_documents(session):
+        if doc.id in flagged_docs or doc.doc_type not in campaign.pieces:
+            continue
+        rows.append(
+            {
+                "flag_id": None,
+                "reason": "unmatched_document",
+                "message": (
+                    f"Pièce « {campaign.piece_label(doc.doc_type)} » non rattachée à une "
+                    "collectivité."
+                ),
+                "origin": "ingest",
+                "collectivity": None,
+                "document_id": doc.id,
+                "source": _source(session, doc.source_item_id),
+                "created_at": doc.created_at.isoformat(),
+            }
+        )
+    states: dict[str, Any] = {}
+    before_deadline = today is None or today <= campaign.deadline
+    for row in rows:
+        row["reason_fr"] = reason_fr(row["reason"])
+        doc = crud.get_document(session, row["document_id"]) if row["document_id"] else None
+        row["document"] = (
+            {
+                "id": doc.id,
+                "doc_type": doc.doc_type,
+                "attached": doc.collectivity_id is not None,
+                "source_item_id": doc.source_item_id,
+            }
+            if doc is not None
+            else None
+        )
+        if row["collectivity"] is None and doc is not None and doc.collectivity_id is not None:
+            found = crud.get_collectivity(session, doc.collectivity_id)
+            if found is not None:
+                row["collectivity"] = {"code": found.code, "name": found.name}
+        dossier = None
+        if row["collectivity"] is not None:
+            code = row["collectivity"]["code"]
+            if code not in states:
+                c = crud.get_collectivity_by_code(session, code)
+                state = crud.get_dossier_state(session, c.id) if c and c.id else None
+                states[code] = (
+                    {"status": state.status, "missing": list(state.missing), "late": state.late}
+                    if state
+                    else None
+                )
+            dossier = states[code]
+        row["dossier"] = dossier
+        holds_missing = row["reason"] in UNFILED or (
+            dossier is not None and dossier["status"] != "complete"
+        )
+        missing = len(dossier["missing"]) if dossier else 0
+        row["_key"] = (
+            0 if holds_missing and before_deadline else 1,
+            0 if row["reason"] in UNFILED else 1,
+            -missing,
+            URGENCY.get(row["reason"], 9),
+            row["created_at"],
+        )
+    rows.sort(key=lambda r: r["_key"])
+    for row in rows:
+        del row["_key"]
     return rows
