@@ -5,14 +5,23 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
 from typing import Any
 
+import pypdf
 import pytest
+from fastapi.testclient import TestClient
 from openpyxl import load_workbook
 
 from config.campaign import Campaign, load_campaign
 from config.settings import DEFAULT_CAMPAIGN
 from dashboard.exports import (
+    STATUS_LABELS,
     export_filename,
     needs_csv,
     needs_totals,
@@ -187,3 +196,168 @@ def test_export_filename(campaign: Campaign) -> None:
     day = dt.date(2022, 1, 3)
     assert export_filename(campaign, "statut", "csv", day) == "e-primo-2022_statut_2022-01-03.csv"
     assert export_filename(campaign, "besoins", ".xlsx", day).endswith("_besoins_2022-01-03.xlsx")
+
+
+# ------------------------------------------------------------------------- over HTTP
+
+DOWNLOADS = {
+    "/exports/statut.csv": "text/csv; charset=utf-8",
+    "/exports/statut.xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "/exports/besoins.csv": "text/csv; charset=utf-8",
+    "/exports/besoins.xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "/exports/relances.pdf?statut=incomplete": "application/pdf",
+}
+INTAKE = Path(sys.executable).with_name("intake")
+
+
+def intake_status(home: Path) -> list[dict[str, Any]]:
+    """``intake status --json`` run as a real process on the home."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("INTAKE_")}
+    env["INTAKE_HOME"] = str(home)
+    done = subprocess.run(
+        [str(INTAKE), "status", "--json"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+        check=True,
+    )
+    rows: list[dict[str, Any]] = json.loads(done.stdout)
+    return rows
+
+
+@pytest.mark.parametrize(
+    "path", ["/exports", *DOWNLOADS, "/exports/relances.pdf", "/collectivites/44109/relance.pdf"]
+)
+def test_anonymous_is_sent_to_login(app_client: TestClient, path: str) -> None:
+    response = app_client.get(path)
+    assert response.status_code == 303
+    assert response.headers["location"].startswith("/login?next=/exports") or response.headers[
+        "location"
+    ].startswith("/login?next=/collectivites/44109")
+    assert "content-disposition" not in response.headers
+
+
+def test_exports_page_for_a_viewer(app_client: TestClient, login_as: Any) -> None:
+    login_as(app_client, "viewer")
+    response = app_client.get("/exports")
+    assert response.status_code == 200
+    assert "text/html" in response.headers["content-type"]
+    for href in ("/exports/statut.xlsx", "/exports/besoins.csv", "/exports/relances.pdf"):
+        assert f'href="{href}"' in response.text
+    assert "Lettres de relance" in response.text
+    filtered = app_client.get("/exports?statut=incomplete&departement=44")
+    assert 'href="/exports/statut.csv?statut=incomplete&amp;departement=44"' in filtered.text
+    # nothing here changes state: no POST route
+    assert app_client.post("/exports").status_code == 405
+
+
+@pytest.mark.parametrize("path", list(DOWNLOADS))
+def test_downloads_are_attachments_named_after_campaign_and_day(
+    app_client: TestClient, login_as: Any, clock: Any, path: str
+) -> None:
+    clock.set(dt.datetime(2022, 1, 10, 23, 30, tzinfo=dt.UTC))  # 11 January in Paris
+    login_as(app_client, "viewer")
+    response = app_client.get(path)
+    assert response.status_code == 200, response.text[:300]
+    assert response.headers["content-type"] == DOWNLOADS[path]
+    disposition = response.headers["content-disposition"]
+    assert disposition.startswith('attachment; filename="e-primo-2022_')
+    assert "_2022-01-11." in disposition
+    assert response.headers["cache-control"] == "no-store"
+
+
+def test_status_csv_matches_intake_status_row_for_row(
+    app_client: TestClient, login_as: Any, web_home: Any
+) -> None:
+    campaign = web_home.ctx.campaign
+    expected = intake_status(web_home.path)
+    login_as(app_client, "viewer")
+    table = parse_csv(app_client.get("/exports/statut.csv").content)
+    body = table[1:]
+    assert len(body) == len(expected) > 1000
+    short = {k: v.short for k, v in campaign.pieces.items()}
+    for line, want in zip(body, expected, strict=True):
+        day = want["received_on"]
+        assert line == [
+            want["code"],
+            want["name"],
+            want["department"],
+            campaign.routes[want["route"]].label,
+            STATUS_LABELS[want["status"]],
+            ", ".join(short[m] for m in want["missing"]),
+            dt.date.fromisoformat(day).strftime("%d/%m/%Y") if day else "",
+            "oui" if want["late"] else "non",
+            "" if want["schools"] is None else str(want["schools"]),
+            "" if want["student_accounts"] is None else str(want["student_accounts"]),
+            ", ".join(want["flags"]),
+        ]
+    assert {r[4] for r in body} >= {"Complet", "Incomplet", "Manquant"}
+
+    book = load_workbook(io.BytesIO(app_client.get("/exports/statut.xlsx").content))
+    sheet = book["Statut"]
+    assert sheet.max_row == len(expected) + 1
+    assert [sheet.cell(row=n + 2, column=1).value for n in range(len(expected))] == [
+        r["code"] for r in expected
+    ]
+
+    needs = parse_csv(app_client.get("/exports/besoins.csv").content)
+    with_figures = [r for r in expected if r["schools"] is not None]
+    assert [r[0] for r in needs[1:-1]] == [r["code"] for r in with_figures]
+    assert needs[-1][5] == str(sum(r["schools"] for r in with_figures))
+
+
+def test_filters(app_client: TestClient, login_as: Any, web_home: Any) -> None:
+    login_as(app_client, "viewer")
+    rows = parse_csv(app_client.get("/exports/statut.csv?statut=incomplete").content)[1:]
+    assert rows and {r[4] for r in rows} == {"Incomplet"}
+    rows = parse_csv(app_client.get("/exports/statut.csv?departement=53").content)[1:]
+    assert rows and {r[2] for r in rows} == {"53"}
+    named = app_client.get("/exports/statut.xlsx?statut=missing&departement=85")
+    assert "statut-manquants-85_" in named.headers["content-disposition"]
+    bad = app_client.get("/exports/statut.csv?statut=perdu")
+    assert bad.status_code == 400
+    assert "Statut inconnu" in bad.text and "Traceback" not in bad.text
+
+
+def test_reminder_letters_over_http(app_client: TestClient, login_as: Any, web_home: Any) -> None:
+    campaign = web_home.ctx.campaign
+    expected = {r["code"]: r for r in intake_status(web_home.path)}
+    login_as(app_client, "viewer")
+    response = app_client.get("/exports/relances.pdf?statut=incomplete")
+    reader = pypdf.PdfReader(io.BytesIO(response.content))
+    text = " ".join(" ".join((p.extract_text() or "").split()) for p in reader.pages)
+    incomplete = {c for c, r in expected.items() if r["status"] == "incomplete"}
+    assert len(reader.pages) >= len(incomplete) > 0
+    assert set(re.findall(r"collectivité (\S+) –", text)) == incomplete
+    assert "15 janvier 2022" in text
+
+    incomplete = next(r for r in expected.values() if r["status"] == "incomplete")
+    one = app_client.get(f"/collectivites/{incomplete['code']}/relance.pdf")
+    assert one.status_code == 200 and one.headers["content-type"] == "application/pdf"
+    assert f"relance-{incomplete['code']}" in one.headers["content-disposition"]
+    page_text = " ".join(
+        " ".join((p.extract_text() or "").split())
+        for p in pypdf.PdfReader(io.BytesIO(one.content)).pages
+    ).lower()
+    named = {
+        k for k, v in campaign.pieces.items() if " ".join(v.label.split()).lower() in page_text
+    }
+    assert named == set(incomplete["missing"])
+    assert "15 janvier 2022" in page_text
+
+    missing = next(r for r in expected.values() if r["status"] == "missing")
+    letter = app_client.get(f"/collectivites/{missing['code']}/relance.pdf")
+    assert letter.status_code == 200
+    letter_text = " ".join(
+        " ".join((p.extract_text() or "").split())
+        for p in pypdf.PdfReader(io.BytesIO(letter.content)).pages
+    )
+    assert "aucune pièce" in letter_text and missing["name"] in letter_text
+    assert len(missing["missing"]) >= 1
+
+    complete = [r for r in expected.values() if r["status"] == "complete"]
+    assert complete, "the sample corpus has complete dossiers"
+    done = app_client.get(f"/collectivites/{complete[0]['code']}/relance.pdf")
+    assert done.status_code == 404 and "complet" in done.text
+    assert app_client.get("/collectivites/00000/relance.pdf").status_code == 404

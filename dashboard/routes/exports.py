@@ -1,0 +1,246 @@
+"""Exports: the status table and the needs as CSV/XLSX, reminder letters as PDF.
+
+Any logged-in role may download. Optional filters, as query parameters: ``statut``
+(complete, incomplete, missing) and ``departement`` (a code of the roster). Files are
+named after the campaign and the day (campaign time zone) and sent as attachments.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from typing import Annotated, Any
+
+from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi.responses import Response
+from sqlmodel import Session, select
+
+from config.campaign import Campaign
+from dashboard import exports
+from dashboard.deps import ReadDB, Viewer, get_ctx
+from dashboard.letters import PDF_MEDIA_TYPE, LetterError, Reminder, reminder_from, reminders_pdf
+from dashboard.templating import render
+from flows.dossiers import status_row
+from storage import crud
+from storage.models import DOSSIER_STATUSES, Collectivity
+
+router = APIRouter()
+
+Status = Annotated[str | None, Query(alias="statut", max_length=16)]
+Department = Annotated[str | None, Query(alias="departement", max_length=32)]
+
+
+def _today(request: Request, campaign: Campaign) -> dt.date:
+    clock = getattr(request.app.state, "clock", None)
+    now = clock() if clock else dt.datetime.now(dt.UTC)
+    return campaign.local_date(now)
+
+
+def _filters(status: str | None, department: str | None) -> dict[str, str]:
+    """Validated filters for ``crud.list_dossiers`` (empty values mean "all")."""
+    chosen: dict[str, str] = {}
+    if status:
+        if status not in DOSSIER_STATUSES:
+            raise HTTPException(
+                400, f"Statut inconnu : « {status[:16]} » (complet, incomplet ou manquant)."
+            )
+        chosen["status"] = status
+    if department:
+        chosen["department"] = department.strip()
+    return chosen
+
+
+def _pairs(s: Session, filters: dict[str, str]) -> list[tuple[Collectivity, Any]]:
+    return crud.list_dossiers(s, **filters)
+
+
+def _rows(s: Session, campaign: Campaign, filters: dict[str, str]) -> list[dict[str, Any]]:
+    return [status_row(c, state, campaign) for c, state in _pairs(s, filters)]
+
+
+def _reminders(s: Session, campaign: Campaign, filters: dict[str, str]) -> list[Reminder]:
+    found = []
+    for c, state in _pairs(s, filters):
+        made = reminder_from(
+            code=c.code,
+            name=c.name,
+            kind=c.kind,
+            department=c.department,
+            row=status_row(c, state, campaign),
+            extra=c.extra,
+        )
+        if made is not None:
+            found.append(made)
+    return found
+
+
+STATUS_FILE = {"complete": "complets", "incomplete": "incomplets", "missing": "manquants"}
+
+
+def _suffix(filters: dict[str, str]) -> str:
+    """What a file name says of the filters: "-incomplets-44"."""
+    parts = []
+    if "status" in filters:
+        parts.append(STATUS_FILE[filters["status"]])
+    if "department" in filters:
+        parts.append(filters["department"])
+    return "".join(f"-{p}" for p in parts)
+
+
+def _attachment(content: bytes, media_type: str, filename: str) -> Response:
+    return Response(
+        content,
+        media_type=media_type,
+        headers={
+            "Content-Disposition": f'attachment; filename="{filename}"',
+            "Cache-Control": "no-store",
+        },
+    )
+
+
+def _departments(s: Session) -> list[str]:
+    rows = s.exec(select(Collectivity.department).distinct()).all()
+    return sorted({str(d) for d in rows if d})
+
+
+# --------------------------------------------------------------------------- page
+
+
+@router.get("/exports")
+def exports_page(
+    request: Request,
+    s: ReadDB,
+    user: Viewer,
+    status: Status = None,
+    department: Department = None,
+) -> Response:
+    campaign = get_ctx(request).campaign
+    filters = _filters(status, department)
+    rows = _rows(s, campaign, filters)
+    counts = Counter(str(r["status"]) for r in rows)
+    totals = exports.needs_totals(rows)
+    letters = sum(1 for r in rows if r["status"] != "complete" and r["missing"])
+    query = "&".join(
+        f"{key}={value}"
+        for key, value in (("statut", filters.get("status")), ("departement", department))
+        if value
+    )
+    return render(
+        request,
+        "exports.html",
+        nav="exports",
+        title="Exports",
+        rows=len(rows),
+        counts=counts,
+        totals=totals,
+        letters=letters,
+        statut=filters.get("status", ""),
+        departement=filters.get("department", ""),
+        departments=_departments(s),
+        statuses=DOSSIER_STATUSES,
+        query=("?" + query) if query else "",
+        letters_enabled=campaign.letters is not None,
+    )
+
+
+# ---------------------------------------------------------------------- downloads
+
+
+@router.get("/exports/statut.csv")
+def status_csv(
+    request: Request, s: ReadDB, user: Viewer, status: Status = None, department: Department = None
+) -> Response:
+    campaign = get_ctx(request).campaign
+    filters = _filters(status, department)
+    name = exports.export_filename(
+        campaign, "statut" + _suffix(filters), "csv", _today(request, campaign)
+    )
+    content = exports.status_csv(_rows(s, campaign, filters), campaign)
+    return _attachment(content, exports.CSV_MEDIA_TYPE, name)
+
+
+@router.get("/exports/statut.xlsx")
+def status_xlsx(
+    request: Request, s: ReadDB, user: Viewer, status: Status = None, department: Department = None
+) -> Response:
+    campaign = get_ctx(request).campaign
+    filters = _filters(status, department)
+    name = exports.export_filename(
+        campaign, "statut" + _suffix(filters), "xlsx", _today(request, campaign)
+    )
+    content = exports.status_xlsx(_rows(s, campaign, filters), campaign)
+    return _attachment(content, exports.XLSX_MEDIA_TYPE, name)
+
+
+@router.get("/exports/besoins.csv")
+def needs_csv(
+    request: Request, s: ReadDB, user: Viewer, status: Status = None, department: Department = None
+) -> Response:
+    campaign = get_ctx(request).campaign
+    filters = _filters(status, department)
+    name = exports.export_filename(
+        campaign, "besoins" + _suffix(filters), "csv", _today(request, campaign)
+    )
+    return _attachment(exports.needs_csv(_rows(s, campaign, filters)), exports.CSV_MEDIA_TYPE, name)
+
+
+@router.get("/exports/besoins.xlsx")
+def needs_xlsx(
+    request: Request, s: ReadDB, user: Viewer, status: Status = None, department: Department = None
+) -> Response:
+    campaign = get_ctx(request).campaign
+    filters = _filters(status, department)
+    name = exports.export_filename(
+        campaign, "besoins" + _suffix(filters), "xlsx", _today(request, campaign)
+    )
+    return _attachment(
+        exports.needs_xlsx(_rows(s, campaign, filters), campaign), exports.XLSX_MEDIA_TYPE, name
+    )
+
+
+@router.get("/exports/relances.pdf")
+def reminders(
+    request: Request, s: ReadDB, user: Viewer, status: Status = None, department: Department = None
+) -> Response:
+    """Every missing or incomplete dossier's letter, one after the other."""
+    campaign = get_ctx(request).campaign
+    filters = _filters(status, department)
+    today = _today(request, campaign)
+    try:
+        content = reminders_pdf(campaign, _reminders(s, campaign, filters), today=today)
+    except LetterError as exc:
+        raise HTTPException(409, str(exc)) from exc
+    name = exports.export_filename(campaign, "relances" + _suffix(filters), "pdf", today)
+    return _attachment(content, PDF_MEDIA_TYPE, name)
+
+
+@router.get("/collectivites/{code}/relance.pdf")
+def one_reminder(request: Request, s: ReadDB, user: Viewer, code: str) -> Response:
+    """The letter of one collectivity; 404 when its dossier is complete."""
+    campaign = get_ctx(request).campaign
+    collectivity = crud.get_collectivity_by_code(s, code[:32])
+    if collectivity is None:
+        raise HTTPException(404, f"Aucune collectivité de code « {code[:32]} ».")
+    assert collectivity.id is not None
+    row = status_row(collectivity, crud.get_dossier_state(s, collectivity.id), campaign)
+    letter = reminder_from(
+        code=collectivity.code,
+        name=collectivity.name,
+        kind=collectivity.kind,
+        department=collectivity.department,
+        row=row,
+        extra=collectivity.extra,
+    )
+    if letter is None:
+        raise HTTPException(
+            404, f"Le dossier de {collectivity.name} est complet : aucune relance à envoyer."
+        )
+    today = _today(request, campaign)
+    try:
+        content = reminders_pdf(
+            campaign, [letter], today=today, title=f"Relance – {collectivity.name}"
+        )
+    except LetterError as exc:
+        raise HTTPException(409, str(exc)) from exc
+    name = exports.export_filename(campaign, f"relance-{collectivity.code}", "pdf", today)
+    return _attachment(content, PDF_MEDIA_TYPE, name)
