@@ -101,6 +101,8 @@ def web_template(tmp_path_factory: pytest.TempPathFactory, web_corpus: Manifest)
             load_truth(s, FileStore(settings.files_dir), web_corpus)
         with session(engine) as s:
             reevaluate(s, ctx.campaign, actor="system:tests")
+            for role, password in PASSWORDS.items():  # hashed once for the session
+                crud.create_user(s, role, hash_password(password), role, actor="system:tests")
     finally:
         engine.dispose()
     return home
