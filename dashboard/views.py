@@ -63,6 +63,16 @@ ENTITY_FR = {
     "flag": "signalement",
 }
 KIND_FR = {"commune": "Commune", "epci": "EPCI"}
+MATCH_METHOD_FR = {
+    "act_id_siren": "automatique : SIREN de l'acte",
+    "sender_email": "automatique : adresse de l'expéditeur",
+    "sender_domain": "automatique : domaine de l'expéditeur",
+    "name": "automatique : nom de la collectivité",
+    "name_fuzzy": "automatique : nom approchant (à vérifier)",
+    "sibling": "automatique : autre pièce du même envoi",
+    "manual": "à la main",
+    "truth": "données de démonstration",
+}
 
 
 class InputError(ValueError):
@@ -376,11 +386,64 @@ def deadline_text(
     return f"Date limite dépassée depuis {_days(-left)}"
 
 
-def _audit_text(value: Any) -> str:
+AUDIT_KEYS_FR = {
+    "collectivity_id": "collectivité",
+    "match_method": "rattachement",
+    "match_score": "score",
+    "received_at": "reçu le",
+    "received_at_source": "source de la date",
+    "resolved_at": "résolu le",
+    "resolved_by": "résolu par",
+    "duplicate_of_id": "doublon de",
+    "doc_type": "type",
+    "status": "statut",
+    "missing": "manquant",
+    "received_on": "date de réception",
+    "first_received_on": "première réception",
+    "late": "en retard",
+    "flag_codes": "signalements",
+    "original_name": "nom",
+    "message": "message",
+    "code": "code",
+    "name": "nom",
+}
+_AUDIT_SKIP = frozenset({"sha256", "evidence", "confidence", "origin_ref", "parent_id", "size"})
+
+
+def _audit_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "oui" if value else "non"
+    if value is None:
+        return "—"
+    if isinstance(value, list):
+        return ", ".join(_audit_value(v) for v in value) or "—"
+    if isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+        return dt.date.fromisoformat(value).strftime("%d/%m/%Y")
+    if isinstance(value, dict):
+        return json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
+    return str(value)
+
+
+def audit_text(value: Any, limit: int = 240) -> str:
+    """An audit entry's before/after as staff read it: ``Signature : non ; …`` (field
+    values without their evidence, known keys in French)."""
     if value is None:
         return ""
-    text = json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
-    return text if len(text) <= 300 else text[:297] + "…"
+    parts: list[str] = []
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if key in _AUDIT_SKIP:
+                continue
+            if key == "fields" and isinstance(item, dict):
+                parts.append(audit_text(item, limit))
+            elif isinstance(item, dict) and "value" in item:
+                parts.append(f"{field_label_fr(key)} : {_audit_value(item.get('value'))}")
+            else:
+                parts.append(f"{AUDIT_KEYS_FR.get(key, key)} : {_audit_value(item)}")
+    else:
+        parts.append(_audit_value(value))
+    text = " ; ".join(p for p in parts if p)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def dossier_view(
@@ -463,7 +526,9 @@ def dossier_view(
                 "receipt_source_fr": RECEIPT_SOURCE_FR.get(src or "", "inconnue"),
                 "duplicate_of": duplicate_of,
                 "duplicate": duplicate_of is not None,
-                "match_method": d.match_method,
+                "match_method": (
+                    MATCH_METHOD_FR.get(d.match_method, d.match_method) if d.match_method else None
+                ),
                 "ocr": d.ocr,
                 "fields": rows,
                 "pages": view_pages,
@@ -512,8 +577,8 @@ def dossier_view(
                 "action": ACTION_FR.get(e.action, e.action),
                 "entity": ENTITY_FR.get(e.entity, e.entity),
                 "entity_id": e.entity_id,
-                "before": _audit_text(e.before),
-                "after": _audit_text(e.after),
+                "before": audit_text(e.before),
+                "after": audit_text(e.after),
                 "comment": e.comment,
             }
             for e in entries

@@ -553,3 +553,80 @@ def test_set_the_receipt_date_by_hand(
     bad = _post(app_client, f"/documents/{doc.id}/date-reception", {"date": "14-01"})
     assert bad.status_code == 303
     assert any("Date refusée" in f for f in _flashes(app_client.get("/triage").text))
+
+
+# ------------------------------------------------------------------ pure helpers
+
+
+def test_typed_inputs() -> None:
+    from dashboard.views import InputError, parse_day, parse_field_input
+
+    assert parse_day("14/01/2022") == dt.date(2022, 1, 14)
+    assert parse_day(" 2022-01-14 ") == dt.date(2022, 1, 14)
+    assert parse_day("4.1.2022") == dt.date(2022, 1, 4)
+    for bad in ("", "14/01/22", "29/02/2022", "2022-01-14T10:00", "01/01/1800"):
+        with pytest.raises(InputError):
+            parse_day(bad)
+    assert parse_field_input("signed", "Oui") is True
+    assert parse_field_input("authorizes_signature", "non") is False
+    assert parse_field_input("schools", "1 234") == 1234
+    assert parse_field_input("signature_date", "") is None
+    assert parse_field_input("signatory_name", "  Jeanne Martin ") == "Jeanne Martin"
+    for name, bad, words in (
+        ("schools", "-1", "entier positif"),
+        ("schools", "3,5", "entier positif"),
+        ("signed", "peut-être", "oui ou non"),
+        ("signatory_name", "x" * 501, "trop long"),
+        ("signatory_name", "a\x00b", "contrôle"),
+    ):
+        with pytest.raises(InputError, match=words):
+            parse_field_input(name, bad)
+
+
+def test_audit_text_deadline_text_and_safe_next(web_home: WebHome) -> None:
+    from dashboard.views import audit_text, deadline_text, safe_next
+
+    text = audit_text(
+        {
+            "signed": {"value": True, "confidence": 1.0, "evidence": {"page": 1}},
+            "received_on": "2022-01-14",
+            "sha256": "a" * 64,
+        }
+    )
+    assert text == "Signature : oui ; date de réception : 14/01/2022"
+    assert audit_text(None) == "" and audit_text({"x": "y" * 500}).endswith("…")
+    campaign = web_home.ctx.campaign
+    deadline = campaign.deadline
+    assert deadline_text(campaign, deadline + dt.timedelta(days=2), True, deadline) == (
+        "En retard de 2 jours"
+    )
+    assert deadline_text(campaign, deadline, False, deadline) == "Reçu le dernier jour"
+    assert deadline_text(campaign, None, False, deadline - dt.timedelta(days=1)) == (
+        "1 jour avant la date limite"
+    )
+    assert deadline_text(campaign, None, False, deadline + dt.timedelta(days=3)).startswith(
+        "Date limite dépassée"
+    )
+    assert safe_next("/triage", "/") == "/triage"
+    for bad in ("//evil.example", "https://evil.example", "/\\evil", None, "", "/a\nb"):
+        assert safe_next(bad, "/x") == "/x"
+
+
+def test_find_collectivity(web_home: WebHome) -> None:
+    from dashboard.views import InputError, find_collectivity
+
+    truth = next(iter(web_home.manifest.collectivities.values()))
+    engine = _db(web_home)
+    try:
+        with session(engine, readonly=True) as s:
+            assert find_collectivity(s, truth.code).code == truth.code
+            assert find_collectivity(s, f"{truth.code} — {truth.name}").code == truth.code
+            assert find_collectivity(s, truth.siren).code == truth.code
+            with pytest.raises(InputError, match="Aucune collectivité"):
+                find_collectivity(s, "Qwxzville-sur-Rien")
+            with pytest.raises(InputError, match="plusieurs collectivités"):
+                find_collectivity(s, "Saint")
+            with pytest.raises(InputError, match="Indiquer"):
+                find_collectivity(s, "  ")
+    finally:
+        engine.dispose()
