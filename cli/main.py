@@ -384,9 +384,64 @@ def demo(
         timings = ", ".join(f"{k} {v:.1f} s" for k, v in result.timings.items())
         err.print(f"demo home: {result.home} (corpus: {result.corpus}); {timings}")
     if not no_serve:
-        err.print(
-            "[yellow]note:[/yellow] the web app is not built yet (issue 5): nothing to serve."
-        )
+        serve_demo(app_ctx, result.home)
+
+
+DEMO_LOGIN = "demo"
+
+
+def serve_demo(app_ctx: AppContext, home: Path) -> None:
+    """Serve the web app on the demo home, with a fresh ``demo`` admin account whose
+    random password is printed, until Ctrl-C."""
+    import secrets
+
+    from dashboard.security import hash_password
+    from storage import crud
+    from storage.db import session
+
+    base = app_ctx.settings
+    settings = Settings(
+        home=home,
+        database_url=None,
+        campaign=base.campaign,
+        secret_key=base.secret_key,
+        web_host=base.web_host,
+        web_port=base.web_port,
+        cookie_secure=base.cookie_secure,
+    )
+    demo_ctx = AppContext(settings)
+    password = secrets.token_urlsafe(12)
+    with session(demo_ctx.engine) as s:
+        user = crud.get_user_by_login(s, DEMO_LOGIN)
+        if user is None:
+            crud.create_user(s, DEMO_LOGIN, hash_password(password), "admin", actor="system:demo")
+        else:
+            crud.set_user_role(s, user, "admin", actor="system:demo")
+            crud.set_user_disabled(s, user, False, actor="system:demo")
+            crud.set_user_password(s, user, hash_password(password), actor="system:demo")
+    demo_ctx.engine.dispose()
+    _check_port_free(settings.web_host, settings.web_port)
+    url = f"http://{settings.web_host}:{settings.web_port}/"
+    err.print(
+        f"\n[bold]web app:[/bold] {url}\n"
+        f"  login: [bold]{DEMO_LOGIN}[/bold]  password: [bold]{password}[/bold] (role admin)\n"
+        "  Ctrl-C stops it (`intake demo --no-serve` does not start it)."
+    )
+    run_web(demo_ctx, settings.web_host, settings.web_port)
+
+
+def _check_port_free(host: str, port: int) -> None:
+    import socket
+
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((host, port))
+        except OSError as exc:
+            raise _fail(
+                f"cannot serve the web app on {host}:{port} ({exc.strerror}): set "
+                "INTAKE_WEB_PORT to a free port, or pass --no-serve"
+            ) from exc
 
 
 # --------------------------------------------------------------------------------- web
@@ -419,6 +474,7 @@ def web(
     app_ctx = _context(ctx)
     settings = app_ctx.settings
     host, port = host or settings.web_host, port or settings.web_port
+    _check_port_free(host, port)
     err.print(f"web app on http://{host}:{port}/ (Ctrl-C to stop)")
     run_web(app_ctx, host, port)
 

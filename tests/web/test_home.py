@@ -5,17 +5,26 @@ from __future__ import annotations
 
 import datetime as dt
 import html
+import os
 import re
+import signal
+import subprocess
+import sys
+import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from fastapi.testclient import TestClient
 
 from dashboard import stats
 from flows.dossiers import status_table
 from storage.db import session
-from tests.web.conftest import MutableClock, WebHome
+from tests.web.conftest import MutableClock, WebHome, _free_port
+
+INTAKE = Path(sys.executable).with_name("intake")
 
 D = dt.date
 PARIS_NOON = dt.timezone(dt.timedelta(hours=1))
@@ -181,3 +190,56 @@ def test_chart_geometry_marks_the_deadline_inside_the_plot() -> None:
 )
 def test_deadline_text(today: dt.date, text: str) -> None:
     assert stats.dashboard([], today=today, deadline=D(2022, 1, 15)).deadline_text == text
+
+
+def test_demo_ends_by_serving_the_dashboard(tmp_path: Path) -> None:
+    """``intake demo`` (ground truth, 1 collectivity) prints the URL and a fresh
+    ``demo`` password, serves the app on its home until interrupted."""
+    port = _free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("INTAKE_")}
+    env.update(INTAKE_HOME=str(tmp_path / "unused"), INTAKE_WEB_PORT=str(port))
+    proc = subprocess.Popen(
+        [str(INTAKE), "demo", "--count", "1", "--home", str(tmp_path / "demo")],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        lines: list[str] = []
+        password = None
+        deadline = time.monotonic() + 240
+        assert proc.stderr is not None
+        while password is None and time.monotonic() < deadline:
+            line = proc.stderr.readline()
+            if not line:
+                break
+            lines.append(line)
+            found = re.search(r"login: demo\s+password: (\S+)", line)
+            password = found.group(1) if found else None
+        assert password, "".join(lines)
+        assert f"http://127.0.0.1:{port}/" in "".join(lines)
+        base = f"http://127.0.0.1:{port}"
+        with httpx.Client(base_url=base, follow_redirects=False, timeout=10) as client:
+            for _ in range(100):
+                try:
+                    if client.get("/healthz").status_code == 200:
+                        break
+                except httpx.TransportError:
+                    time.sleep(0.1)
+            page = client.get("/login")
+            token = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)  # type: ignore[union-attr]
+            response = client.post(
+                "/login", data={"login": "demo", "password": password, "csrf_token": token}
+            )
+            assert response.status_code == 303
+            home = client.get("/")
+            assert home.status_code == 200 and 'data-figure="expected"' in home.text
+    finally:
+        proc.send_signal(signal.SIGINT)
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
