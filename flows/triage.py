@@ -116,6 +116,15 @@ UNFILED = frozenset(
 )
 
 
+def _first_page(session: Session, doc: Any) -> int | None:
+    """The page a thumbnail of the document shows; None for a piece recorded by hand."""
+    item = crud.get_source_item(session, doc.source_item_id)
+    if item is None or item.origin == "manual":
+        return None
+    pages = sorted(p for p in (doc.pages or []) if isinstance(p, int) and p >= 1)
+    return pages[0] if pages else 1
+
+
 def reason_fr(code: str) -> str:
     return REASON_FR.get(code, code)
 
@@ -161,6 +170,7 @@ def triage_queue(
                 "doc_type": doc.doc_type,
                 "attached": doc.collectivity_id is not None,
                 "source_item_id": doc.source_item_id,
+                "first_page": _first_page(session, doc),
             }
             if doc is not None
             else None

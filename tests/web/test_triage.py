@@ -126,7 +126,11 @@ def test_queue_order_counts_and_sources(
     assert f"Pièce non rattachée : <strong>{reasons.count('unmatched_document')}</strong>" in text
     assert f"Fichier illisible : <strong>{reasons.count('unreadable_file')}</strong>" in text
     # sources and French reasons
-    assert "Courriel de secretariat@mairie-inconnue.fr" in text
+    assert (
+        "Courriel de secretariat@mairie-inconnue.fr, « Fiche de besoins », remis le 05/01/2022"
+        in text
+    )
+    assert f"/documents/{doc_id}/pages/1/thumb.png" in text
     assert "Courrier scanné « scan-illisible.pdf »" in text
     assert "Fichier « scan-illisible.pdf » illisible : PDF endommagé." in text
     # a viewer gets no forms
