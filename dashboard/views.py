@@ -543,10 +543,10 @@ def dossier_view(
     received_on = state.received_on if state else None
     if received_on is not None:
         for d in documents:
-            day, src = receipt_sources.get(d.id or -1, (None, None))
+            day_of, source_of = receipt_sources.get(d.id or -1, (None, None))
             piece = pieces.get(d.id)
-            if day == received_on and piece is not None and not piece.duplicate:
-                verdict_source = src
+            if day_of == received_on and piece is not None and not piece.duplicate:
+                verdict_source = source_of
                 break
     missing = list(state.missing) if state else list(route.required if route else [])
     entries = crud.dossier_audit(session, collectivity.id, limit=25)

@@ -163,20 +163,20 @@ def triage_queue(
     before_deadline = today is None or today <= campaign.deadline
     for row in rows:
         row["reason_fr"] = reason_fr(row["reason"])
-        doc = crud.get_document(session, row["document_id"]) if row["document_id"] else None
+        piece = crud.get_document(session, row["document_id"]) if row["document_id"] else None
         row["document"] = (
             {
-                "id": doc.id,
-                "doc_type": doc.doc_type,
-                "attached": doc.collectivity_id is not None,
-                "source_item_id": doc.source_item_id,
-                "first_page": _first_page(session, doc),
+                "id": piece.id,
+                "doc_type": piece.doc_type,
+                "attached": piece.collectivity_id is not None,
+                "source_item_id": piece.source_item_id,
+                "first_page": _first_page(session, piece),
             }
-            if doc is not None
+            if piece is not None
             else None
         )
-        if row["collectivity"] is None and doc is not None and doc.collectivity_id is not None:
-            found = crud.get_collectivity(session, doc.collectivity_id)
+        if row["collectivity"] is None and piece is not None and piece.collectivity_id is not None:
+            found = crud.get_collectivity(session, piece.collectivity_id)
             if found is not None:
                 row["collectivity"] = {"code": found.code, "name": found.name}
         dossier = None

@@ -1219,7 +1219,7 @@ def list_flags_of_dossier(session: Session, collectivity_id: int) -> list[Flag]:
     first within each group."""
     doc_ids = select(Document.id).where(Document.collectivity_id == collectivity_id)
     query = select(Flag).where(
-        or_(Flag.collectivity_id == collectivity_id, col(Flag.document_id).in_(doc_ids))
+        or_(col(Flag.collectivity_id) == collectivity_id, col(Flag.document_id).in_(doc_ids))
     )
     rows = list(session.exec(query.order_by(col(Flag.id).desc())).all())
     return sorted(rows, key=lambda f: f.resolved_at is not None)
