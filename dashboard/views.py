@@ -369,11 +369,16 @@ def _days(n: int) -> str:
 
 
 def deadline_text(
-    campaign: Campaign, received_on: dt.date | None, late: bool, today: dt.date
+    campaign: Campaign,
+    received_on: dt.date | None,
+    late: bool,
+    today: dt.date,
+    complete: bool = True,
 ) -> str:
-    """Where the dossier stands against the deadline, in days."""
+    """Where the dossier stands against the deadline, in days: for a complete dossier
+    how early or late it was received, for the others how long is left."""
     deadline = campaign.deadline
-    if received_on is not None:
+    if received_on is not None and complete:
         delta = (received_on - deadline).days
         if late or delta > 0:
             return f"En retard de {_days(delta)}"
@@ -565,7 +570,11 @@ def dossier_view(
         ),
         "late": bool(state.late) if state else False,
         "deadline_text": deadline_text(
-            campaign, received_on, bool(state.late) if state else False, today
+            campaign,
+            received_on,
+            bool(state.late) if state else False,
+            today,
+            complete=state is not None and state.status == "complete",
         ),
         "documents": doc_views,
         "open_flags": [f for f in flags if f.resolved_at is None],

@@ -258,6 +258,8 @@ def test_dossier_page_shows_verdict_pieces_sources_flags_audit(
     assert "la signature de la collectivité est absente" in text  # the open flag
     assert "Dernières modifications" in text and "system:tests" in text
     assert "Pièces reçues" in text and "Signature" in text
+    letter = f"/collectivites/{code}/relance.pdf"
+    assert letter in text and app_client.get(letter).status_code == 200
     assert page.headers["cache-control"] == "no-store"
     assert "https://" not in page.text and "http://" not in page.text
 
@@ -601,6 +603,8 @@ def test_audit_text_deadline_text_and_safe_next(web_home: WebHome) -> None:
         "En retard de 2 jours"
     )
     assert deadline_text(campaign, deadline, False, deadline) == "Reçu le dernier jour"
+    incomplete = deadline_text(campaign, deadline, False, deadline - dt.timedelta(days=4), False)
+    assert incomplete == "4 jours avant la date limite"
     assert deadline_text(campaign, None, False, deadline - dt.timedelta(days=1)) == (
         "1 jour avant la date limite"
     )
