@@ -99,6 +99,35 @@ def status_row(
     }
 
 
+def _iso(day: Any) -> str | None:
+    return day.isoformat() if isinstance(day, dt.date) else None
+
+
 def status_table(session: Session, campaign: Campaign, **filters: Any) -> list[dict[str, Any]]:
-    """The status of every roster collectivity, by code (filters as ``crud.list_dossiers``)."""
-    return [status_row(c, s, campaign) for c, s in crud.list_dossiers(session, **filters)]
+    """The status of every roster collectivity, by code (filters as ``crud.list_dossiers``).
+    Same rows as ``status_row`` gives, read as plain columns (``crud.list_dossier_rows``):
+    the web pages build this table on every request."""
+    rows: list[dict[str, Any]] = []
+    for r in crud.list_dossier_rows(session, **filters):
+        if r.state_id is None:
+            collectivity = crud.get_collectivity(session, r.id)
+            assert collectivity is not None
+            rows.append(status_row(collectivity, None, campaign))
+            continue
+        rows.append(
+            {
+                "code": r.code,
+                "name": r.name,
+                "department": r.department,
+                "route": r.route,
+                "status": r.status,
+                "missing": list(r.missing or []),
+                "late": bool(r.late),
+                "received_on": _iso(r.received_on),
+                "schools": r.schools,
+                "student_accounts": r.student_accounts,
+                "flags": list(r.flag_codes or []),
+                "first_received_on": _iso(r.first_received_on),
+            }
+        )
+    return rows

@@ -361,3 +361,33 @@ def test_reminder_letters_over_http(app_client: TestClient, login_as: Any, web_h
     done = app_client.get(f"/collectivites/{complete[0]['code']}/relance.pdf")
     assert done.status_code == 404 and "complet" in done.text
     assert app_client.get("/collectivites/00000/relance.pdf").status_code == 404
+
+
+def test_fast_status_table_equals_the_orm_one(web_home: Any) -> None:
+    """``status_table`` reads plain columns (``crud.list_dossier_rows``, for the pages'
+    speed): it gives exactly what ``status_row`` gives over ``crud.list_dossiers``,
+    never-evaluated collectivities and filters included."""
+    from flows.dossiers import status_row, status_table
+    from storage import crud
+    from storage.db import session
+
+    ctx = web_home.ctx
+    with session(ctx.engine) as s:
+        crud.create_collectivity(
+            s,
+            {
+                "code": "99999",
+                "name": "Commune jamais évaluée",
+                "department": "44",
+                "kind": "commune",
+            },
+            actor="system:tests",
+        )
+    with session(ctx.engine, readonly=True) as s:
+        for filters in ({}, {"status": "missing"}, {"status": "complete", "department": "44"}):
+            fast = status_table(s, ctx.campaign, **filters)
+            slow = [status_row(c, st, ctx.campaign) for c, st in crud.list_dossiers(s, **filters)]
+            assert fast == slow and fast
+        never = [r for r in status_table(s, ctx.campaign) if r["code"] == "99999"]
+        assert never and never[0]["status"] == "missing" and never[0]["missing"]
+    ctx.engine.dispose()
