@@ -27,6 +27,7 @@ STATUS_KEYS = {
     "schools",
     "student_accounts",
     "flags",
+    "first_received_on",
 }
 
 
