@@ -243,3 +243,30 @@ def test_demo_ends_by_serving_the_dashboard(tmp_path: Path) -> None:
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
+
+
+def test_first_received_on_is_stored_and_part_of_the_verdict(web_home: WebHome) -> None:
+    from rules.model import Evaluation
+    from storage import crud
+
+    ctx = web_home.ctx
+    with session(ctx.engine) as s:
+        target = crud.get_collectivity_by_code(s, "44190")
+        assert target is not None and target.id is not None
+        evaluation = Evaluation(
+            route="direct",
+            status="incomplete",
+            missing=["deliberation"],
+            received_on=D(2022, 1, 9),
+            late=False,
+            first_received_on=D(2022, 1, 3),
+        )
+        state = crud.save_evaluation(s, target.id, evaluation, actor="system:tests")
+        assert state.first_received_on == D(2022, 1, 3)
+        assert crud.same_verdict(state, evaluation)
+        evaluation.first_received_on = D(2022, 1, 4)
+        assert not crud.same_verdict(state, evaluation)
+    with session(ctx.engine, readonly=True) as s:
+        row = next(r for r in status_table(s, ctx.campaign) if r["code"] == "44190")
+    ctx.engine.dispose()
+    assert row["first_received_on"] == "2022-01-03"
