@@ -101,11 +101,11 @@ def progress(
         else:
             received[first] = received.get(first, 0) + 1
         if status == "complete":
-            done = _day(row.get("received_on"))
-            if done is None:
+            completed_on = _day(row.get("received_on"))
+            if completed_on is None:
                 out.completed_undated += 1
             else:
-                completed[done] = completed.get(done, 0) + 1
+                completed[completed_on] = completed.get(completed_on, 0) + 1
     days = sorted(set(received) | set(completed))
     if not days and (start is None or end is None):
         return out

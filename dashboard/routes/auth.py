@@ -19,6 +19,7 @@ from fastapi.responses import RedirectResponse, Response
 from dashboard.deps import CSRF, DB, SESSION_USER_KEY, get_ctx, load_user
 from dashboard.security import (
     LoginThrottle,
+    PasswordPolicyError,
     csrf_token,
     hash_password,
     needs_rehash,
@@ -127,7 +128,10 @@ def login_submit(
 
     crud.record_login_success(s, user)
     if needs_rehash(user.password_hash):
-        crud.set_user_password(s, user, hash_password(password), actor="system:web")
+        try:
+            crud.set_user_password(s, user, hash_password(password), actor="system:web")
+        except PasswordPolicyError:  # an old password the policy now refuses: keep it
+            log.warning("password of %s not rehashed: below the current policy", user.login)
     throttle.success("ip", ip)
     request.session.clear()  # a new session for the new identity
     request.session[SESSION_USER_KEY] = user.id
