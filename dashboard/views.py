@@ -13,7 +13,9 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlmodel import Session
+from markupsafe import Markup, escape
+from sqlalchemy import func
+from sqlmodel import Session, col, select
 
 from config.campaign import Campaign
 from dashboard.pages import VIEW_WIDTH, PageError, PageRenderer
@@ -605,9 +607,21 @@ def dossier_view(
     }
 
 
-def collectivity_options(session: Session) -> list[dict[str, str]]:
-    """Every collectivity as the attach forms' suggestion list shows it."""
-    return [
-        {"value": f"{c.code} — {c.name}", "label": f"{c.department} · {c.kind}"}
-        for c in crud.list_collectivities(session)
-    ]
+def collectivity_datalist(session: Session, cache: dict[str, Any] | None = None) -> Markup:
+    """The ``<datalist id="collectivites">`` of every collectivity (``code — name``) that
+    the attach forms suggest from. Built from two columns only, and kept in ``cache``
+    (e.g. the app's state) until the roster changes (count or last update)."""
+    key = session.exec(
+        select(func.count(col(Collectivity.id)), func.max(col(Collectivity.updated_at)))
+    ).one()
+    stamp = (int(key[0] or 0), str(key[1]))
+    if cache is not None and cache.get("stamp") == stamp:
+        return cache["html"]  # type: ignore[no-any-return]
+    rows = session.exec(
+        select(Collectivity.code, Collectivity.name).order_by(col(Collectivity.code))
+    ).all()
+    options = "".join(f'<option value="{escape(code)} — {escape(name)}">' for code, name in rows)
+    html = Markup(f'<datalist id="collectivites">{options}</datalist>')
+    if cache is not None:
+        cache.update(stamp=stamp, html=html)
+    return html

@@ -16,6 +16,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import RedirectResponse, Response
+from markupsafe import Markup
 from sqlmodel import Session
 
 from config.campaign import Campaign
@@ -24,7 +25,7 @@ from dashboard.routes.documents import page_renderer
 from dashboard.templating import flash, render
 from dashboard.views import (
     InputError,
-    collectivity_options,
+    collectivity_datalist,
     display_value,
     dossier_view,
     field_changes,
@@ -58,6 +59,14 @@ def today_local(request: Request, campaign: Campaign) -> dt.date:
     clock = getattr(request.app.state, "clock", None)
     now = clock() if clock else dt.datetime.now(dt.UTC)
     return campaign.local_date(now)
+
+
+def datalist(request: Request, s: Session) -> Markup:
+    """The attach forms' list of collectivities, cached in the app's state."""
+    cache = getattr(request.app.state, "collectivity_datalist", None)
+    if cache is None:
+        cache = request.app.state.collectivity_datalist = {}
+    return collectivity_datalist(s, cache)
 
 
 def _collectivity(s: Session, code: str) -> Collectivity:
@@ -139,7 +148,7 @@ def dossier_page(
         title=f"{collectivity.name} ({collectivity.code})",
         nav="collectivities",
         can_edit=can_edit,
-        options=collectivity_options(s) if can_edit else [],
+        datalist=datalist(request, s) if can_edit else "",
         **view,
     )
 

@@ -11,9 +11,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from dashboard.deps import ReadDB, Viewer, get_ctx
-from dashboard.routes.dossier import today_local
+from dashboard.routes.dossier import datalist, today_local
 from dashboard.templating import render
-from dashboard.views import collectivity_options
 from flows.triage import UNFILED, reason_fr, triage_queue
 
 router = APIRouter()
@@ -36,6 +35,6 @@ def triage_page(request: Request, s: ReadDB, user: Viewer) -> Response:
         counts=[(code, reason_fr(code), n) for code, n in counts.most_common()],
         unfiled=UNFILED,
         can_edit=can_edit,
-        options=collectivity_options(s) if needs_list else [],
+        datalist=datalist(request, s) if needs_list else "",
         days_left=(campaign.deadline - today).days,
     )
