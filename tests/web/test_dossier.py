@@ -634,3 +634,32 @@ def test_find_collectivity(web_home: WebHome) -> None:
                 find_collectivity(s, "  ")
     finally:
         engine.dispose()
+
+
+def test_collectivity_datalist_is_cached_until_the_roster_changes(web_home: WebHome) -> None:
+    from dashboard.views import collectivity_datalist
+
+    cache: dict[str, Any] = {}
+    engine = _db(web_home)
+    try:
+        with session(engine) as s:
+            first = collectivity_datalist(s, cache)
+            assert first.startswith('<datalist id="collectivites">')
+            assert first.count("<option ") > 1000  # the académie's roster
+            assert collectivity_datalist(s, cache) is first
+            crud.upsert_collectivity(
+                s,
+                {
+                    "code": "99999",
+                    "name": 'Ville <script>alert("x")</script>',
+                    "department": "44",
+                    "kind": "commune",
+                },
+                actor="system:tests",
+            )
+            s.flush()
+            second = collectivity_datalist(s, cache)
+            assert second is not first and second.count("<option ") == first.count("<option ") + 1
+            assert "<script>" not in second and "99999 — Ville &lt;script&gt;" in second
+    finally:
+        engine.dispose()
