@@ -663,3 +663,34 @@ def test_collectivity_datalist_is_cached_until_the_roster_changes(web_home: WebH
             assert "<script>" not in second and "99999 — Ville &lt;script&gt;" in second
     finally:
         engine.dispose()
+
+
+def test_page_image_of_a_hostile_file_is_a_french_error(
+    app_client: TestClient, web_home: WebHome, login_as: Login
+) -> None:
+    data = b"MZ\x90\x00 this is a Windows program, not a scan"
+    engine = _db(web_home)
+    try:
+        sha = FileStore(web_home.settings.files_dir).put(data)
+        with session(engine) as s:
+            item = crud.add_source_item(
+                s,
+                sha256=sha,
+                size=len(data),
+                origin="scan",
+                origin_ref="test-hostile",
+                channel="registered_mail",
+                actor="system:tests",
+            )
+            doc = crud.add_document(
+                s, item, Extracted(type="convention", pages=[1]), actor="system:tests"
+            )
+            doc_id = doc.id
+    finally:
+        engine.dispose()
+    login_as(app_client, "viewer")
+    for url in (f"/documents/{doc_id}/pages/1.png", f"/documents/{doc_id}/pages/1/thumb.png"):
+        response = app_client.get(url)
+        assert response.status_code == 415
+        assert "ni un PDF ni une image" in html.unescape(response.text)
+        assert "Traceback" not in response.text
