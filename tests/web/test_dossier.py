@@ -299,6 +299,12 @@ def test_page_images_thumbnails_and_evidence_boxes(
     # the field's page is found from its evidence when no page is given
     other = app_client.get(f"/collectivites/{code}?doc={doc_id}&field=signed")
     assert "page 2 / 2" in other.text and 'class="evidence-box active"' in other.text
+    beyond = app_client.get(f"/collectivites/{code}?doc={doc_id}&page=9")
+    assert beyond.status_code == 200
+    assert "Page 9 introuvable : le fichier compte 2 page(s)." in html.unescape(beyond.text)
+    ecoll = _code_of(web_home, "ecollectivites_email")
+    routed = html.unescape(app_client.get(f"/collectivites/{ecoll}").text)
+    assert "indicateur « ecollectivites » de la liste des collectivités" in routed
 
 
 def test_truth_pieces_without_a_stored_image_say_so(
