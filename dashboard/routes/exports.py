@@ -20,7 +20,7 @@ from dashboard import exports
 from dashboard.deps import ReadDB, Viewer, get_ctx
 from dashboard.letters import PDF_MEDIA_TYPE, LetterError, Reminder, reminder_from, reminders_pdf
 from dashboard.templating import render
-from flows.dossiers import status_row
+from flows.dossiers import status_row, status_table
 from storage import crud
 from storage.models import DOSSIER_STATUSES, Collectivity
 
@@ -55,7 +55,7 @@ def _pairs(s: Session, filters: dict[str, str]) -> list[tuple[Collectivity, Any]
 
 
 def _rows(s: Session, campaign: Campaign, filters: dict[str, str]) -> list[dict[str, Any]]:
-    return [status_row(c, state, campaign) for c, state in _pairs(s, filters)]
+    return status_table(s, campaign, **filters)
 
 
 def _reminders(s: Session, campaign: Campaign, filters: dict[str, str]) -> list[Reminder]:
