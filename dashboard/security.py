@@ -151,6 +151,7 @@ class LoginThrottle:
     ``clock`` is injectable so tests need not sleep."""
 
     clock: Clock = utcnow
+    ip_free_failures: int = IP_FREE_FAILURES
     max_entries: int = 10_000
     _counts: dict[tuple[str, str], _Count] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -159,7 +160,7 @@ class LoginThrottle:
         return self.clock()
 
     def blocked_until(self, kind: str, key: str) -> dt.datetime | None:
-        free = IP_FREE_FAILURES if kind == "ip" else FREE_FAILURES
+        free = self.ip_free_failures if kind == "ip" else FREE_FAILURES
         with self._lock:
             count = self._counts.get((kind, key.lower()))
             if count is None:

@@ -206,7 +206,10 @@ def test_many_logins_from_one_address_are_slowed(
     app_client: TestClient, web_home: WebHome, clock: MutableClock
 ) -> None:
     ensure_user(web_home.settings, "viewer")
-    for n in range(20):
+    throttle = app_client.app.state.throttle  # type: ignore[attr-defined]
+    assert throttle.ip_free_failures == 20
+    throttle.ip_free_failures = 6  # fewer round trips; the rule is the same
+    for n in range(6):
         assert do_login(app_client, f"essai{n}", "x").status_code == 401
     # the address is now slowed, whatever the login
     assert do_login(app_client, "viewer", PASSWORDS["viewer"]).status_code == 429
