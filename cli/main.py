@@ -356,6 +356,13 @@ def demo(
             "from their ground truth (seconds).",
         ),
     ] = False,
+    mail: Annotated[
+        str,
+        typer.Option(
+            help="With --read, how the sample mail arrives: auto (a local Dovecot IMAP "
+            "server when installed, else the .eml folder), imap or eml.",
+        ),
+    ] = "auto",
     as_json: JsonOpt = False,
 ) -> None:
     """The sample campaign end to end: roster, sample dossiers, pipeline, status table."""
@@ -371,6 +378,7 @@ def demo(
                 seed=seed,
                 count=count,
                 truth=not read,
+                mail=mail,  # type: ignore[arg-type]  # checked by run_demo
                 on_progress=stages.update,
             )
     except (CampaignError, RuntimeError, ValueError) as exc:
