@@ -207,15 +207,17 @@ class ChartGeometry:
     y_max: int
 
 
-def _nice_max(value: int) -> int:
-    if value <= 5:
-        return 5
-    for step in (1, 2, 2.5, 5):
-        for power in range(0, 7):
-            top = int(step * 10**power)
-            if top >= value:
-                return top
-    return value
+def nice_scale(value: int) -> tuple[int, int]:
+    """(top, step) of a y axis showing ``value``: a round step (1, 2 or 5 times a power
+    of ten) giving at most 5 intervals, and the first multiple of it at or above
+    ``value`` (at least one step)."""
+    value = max(int(value), 1)
+    for power in range(0, 10):
+        for base in (1, 2, 5):
+            step = base * 10**power
+            if step * 5 >= value:
+                return step * max(1, -(-value // step)), step
+    return value, value  # pragma: no cover - beyond 5e9
 
 
 def chart_geometry(
@@ -231,7 +233,7 @@ def chart_geometry(
     left, top, right, bottom = 56, 16, width - 16, height - 48
     first, last = points[0].day, points[-1].day
     span = max((last - first).days, 1)
-    y_max = _nice_max(max(max(p.received, p.completed) for p in points))
+    y_max, y_step = nice_scale(max(max(p.received, p.completed) for p in points))
 
     def x(day: dt.date) -> float:
         return round(left + (right - left) * (day - first).days / span, 1)
@@ -241,7 +243,7 @@ def chart_geometry(
 
     received = " ".join(f"{x(p.day)},{y(p.received)}" for p in points)
     completed = " ".join(f"{x(p.day)},{y(p.completed)}" for p in points)
-    y_ticks = [Tick(y(round(y_max * k / 4)), str(round(y_max * k / 4))) for k in range(5)]
+    y_ticks = [Tick(y(v), str(v)) for v in range(0, y_max + 1, y_step)]
     # x ticks: about 6, on days
     step = max(1, span // 6)
     x_ticks = []

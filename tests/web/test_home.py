@@ -270,3 +270,11 @@ def test_first_received_on_is_stored_and_part_of_the_verdict(web_home: WebHome) 
         row = next(r for r in status_table(s, ctx.campaign) if r["code"] == "44190")
     ctx.engine.dispose()
     assert row["first_received_on"] == "2022-01-03"
+
+
+@pytest.mark.parametrize(
+    ("value", "scale"),
+    [(0, (1, 1)), (3, (3, 1)), (9, (10, 2)), (16, (20, 5)), (101, (150, 50)), (1299, (1500, 500))],
+)
+def test_nice_scale(value: int, scale: tuple[int, int]) -> None:
+    assert stats.nice_scale(value) == scale
