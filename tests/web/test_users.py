@@ -236,3 +236,54 @@ def test_cli_user_add_refusals_are_clear(
     assert message in " ".join(result.output.split())
     assert result.exception is None or isinstance(result.exception, SystemExit)
     assert _user(web_home, "paul") is None
+
+
+# ------------------------------------------------------ crud, SQLite and PostgreSQL
+
+
+def test_user_crud_on_both_databases(db_url: str) -> None:
+    import datetime as dt
+
+    from storage.db import make_engine
+    from storage.errors import AlreadyExistsError, StorageError
+
+    engine = make_engine(db_url)
+    try:
+        with session(engine) as s:
+            user = crud.create_user(s, "Marie.D", "argon2-hash", "viewer", actor="user:admin")
+            with pytest.raises(AlreadyExistsError):
+                crud.create_user(s, "marie.d", "h", "viewer", actor="user:admin")
+            with pytest.raises(StorageError):
+                crud.create_user(s, "x", "h", "chef", actor="user:admin")
+            with pytest.raises(StorageError):
+                crud.create_user(s, "a b", "h", "viewer", actor="user:admin")
+        with session(engine) as s:
+            found = crud.get_user_by_login(s, "MARIE.d")
+            assert found is not None and found.id == user.id
+            at = dt.datetime(2022, 1, 10, 9, tzinfo=dt.UTC)
+            crud.record_login_failure(s, found, at)
+            crud.record_login_failure(s, found, at)
+            assert crud.set_user_role(s, found, "triager", actor="user:admin")
+            assert not crud.set_user_role(s, found, "triager", actor="user:admin")
+        with session(engine) as s:
+            again = crud.get_user_by_login(s, "marie.d")
+            assert again is not None
+            assert (again.failed_logins, again.last_failed_at, again.role) == (2, at, "triager")
+            crud.record_login_success(s, again)
+            crud.set_user_password(s, again, "new-hash", actor="user:admin")
+            assert [u.login for u in crud.list_users(s)] == ["Marie.D"]
+        with session(engine, readonly=True) as s:
+            done = crud.get_user_by_login(s, "marie.d")
+            assert done is not None and done.failed_logins == 0 and done.password_hash == "new-hash"
+            entries = list(s.exec(select(AuditEntry).where(AuditEntry.entity == "user")).all())
+            assert [e.action for e in entries] == [
+                "create",
+                "login_failed",
+                "login_failed",
+                "update",
+                "login",
+                "set_password",
+            ]
+            assert "hash" not in str([(e.before, e.after) for e in entries])
+    finally:
+        engine.dispose()
