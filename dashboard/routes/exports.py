@@ -19,6 +19,7 @@ from config.campaign import Campaign
 from dashboard import exports
 from dashboard.deps import ReadDB, Viewer, get_ctx
 from dashboard.letters import PDF_MEDIA_TYPE, LetterError, Reminder, reminder_from, reminders_pdf
+from dashboard.stats import department_label
 from dashboard.templating import render
 from flows.dossiers import status_row, status_table
 from storage import crud
@@ -136,7 +137,8 @@ def exports_page(
         letters=letters,
         statut=filters.get("status", ""),
         departement=filters.get("department", ""),
-        departments=_departments(s),
+        departments=[(d, department_label(d)) for d in _departments(s)],
+        department_label=department_label,
         statuses=DOSSIER_STATUSES,
         query=("?" + query) if query else "",
         letters_enabled=campaign.letters is not None,
