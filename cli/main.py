@@ -463,8 +463,11 @@ def run_web(app_ctx: AppContext, host: str, port: int) -> None:
 
     try:
         web_app = create_app(app_ctx.settings)
+        web_app.state.ctx.campaign  # noqa: B018 - fail now on a bad campaign file...
+        web_app.state.ctx.engine  # noqa: B018 - ...or database, not at the first request
     except (CampaignError, DatabaseURLError, DatabaseUnavailableError) as exc:
         raise _fail(str(exc)) from exc
+    err.print(f"web app on http://{host}:{port}/ (Ctrl-C to stop)")
     uvicorn.run(web_app, host=host, port=port, log_level="info", proxy_headers=False)
 
 
@@ -483,7 +486,6 @@ def web(
     settings = app_ctx.settings
     host, port = host or settings.web_host, port or settings.web_port
     _check_port_free(host, port)
-    err.print(f"web app on http://{host}:{port}/ (Ctrl-C to stop)")
     run_web(app_ctx, host, port)
 
 

@@ -30,6 +30,13 @@ log = logging.getLogger("intake.web")
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 SESSION_COOKIE = "intake_session"
 SESSION_MAX_AGE = 12 * 3600  # a working day; then log in again
+# Everything comes from the app itself (intranet, no CDN); inline style attributes are
+# allowed (evidence boxes are positioned with them), inline scripts are not.
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data:; object-src 'none'; base-uri 'self'; form-action 'self'; "
+    "frame-ancestors 'none'"
+)
 
 ERROR_TITLES = {
     400: "Requête invalide",
@@ -144,6 +151,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("X-Frame-Options", "DENY")
         response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
         return response
 
     @app.get("/healthz", include_in_schema=False)

@@ -32,6 +32,14 @@ def test_healthz_needs_no_login(app_client: TestClient) -> None:
     assert response.json() == {"status": "ok"}
 
 
+def test_security_headers(app_client: TestClient) -> None:
+    headers = app_client.get("/login").headers
+    assert "script-src 'self'" in headers["content-security-policy"]
+    assert headers["x-frame-options"] == "DENY"
+    assert headers["x-content-type-options"] == "nosniff"
+    assert headers["cache-control"] == "no-store"
+
+
 def test_anonymous_html_page_redirects_to_login_with_next(app_client: TestClient) -> None:
     response = app_client.get("/?departement=44&x=1", headers={"accept": "text/html"})
     assert response.status_code == 303
