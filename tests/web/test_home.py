@@ -278,3 +278,25 @@ def test_first_received_on_is_stored_and_part_of_the_verdict(web_home: WebHome) 
 )
 def test_nice_scale(value: int, scale: tuple[int, int]) -> None:
     assert stats.nice_scale(value) == scale
+
+
+def test_template_filters(web_home: WebHome) -> None:
+    from dashboard.templating import env
+
+    campaign = web_home.ctx.campaign
+    template = env.from_string(
+        "{{ d | date_fr }}|{{ s | date_fr }}|{{ none | date_fr }}|{{ t | datetime_fr }}|"
+        "{{ 'complete' | status_fr }}|{{ 'missing' | status_fr }}|{{ 'needs_form' | piece_fr }}|"
+        "{{ 'other' | piece_fr }}|{{ 1234567 | int_fr }}|{{ 'admin' | role_fr }}"
+    )
+    text = template.render(
+        campaign=campaign,
+        d=D(2022, 1, 15),
+        s="2022-01-15",
+        none=None,
+        t=dt.datetime(2022, 1, 15, 23, 30, tzinfo=dt.UTC),
+    )
+    assert text == (
+        "15/01/2022|15/01/2022||16/01/2022 00:30|Complet|Manquant|"
+        f"{campaign.pieces['needs_form'].short}|other|1\u202f234\u202f567|administration"
+    )
