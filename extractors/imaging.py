@@ -259,9 +259,10 @@ def estimate_skew(mask: np.ndarray, max_angle: float = 5.0) -> float:
     return -best if abs(best) >= 0.15 else 0.0
 
 
-def estimate_line_angle(mask: np.ndarray) -> float:
-    """Dominant direction of text lines over the full half turn, for a stamp crop:
-    the counter-clockwise rotation (degrees, -90..90) that makes them horizontal."""
+def estimate_line_angle(mask: np.ndarray, max_angle: int = 90) -> float:
+    """Dominant direction of text lines over the full half turn (or within
+    ``±max_angle``), for a stamp crop: the counter-clockwise rotation (degrees) that
+    makes them horizontal."""
     ys, xs = np.nonzero(mask)
     if len(ys) < 50:
         return 0.0
@@ -279,7 +280,7 @@ def estimate_line_angle(mask: np.ndarray) -> float:
         return float((hist**2).sum())
 
     best, best_score = 0.0, -1.0
-    for coarse in range(-90, 90, 3):
+    for coarse in range(-max_angle, max_angle if max_angle == 90 else max_angle + 1, 3):
         s = score(float(coarse))
         if s > best_score:
             best, best_score = float(coarse), s
@@ -339,6 +340,64 @@ def components(mask: np.ndarray, min_cells: int = 1) -> list[tuple[int, int, int
         if n >= min_cells:
             out.append((x0, y0, x1 + 1, y1 + 1, n))
     return out
+
+
+def label_components(mask: np.ndarray) -> tuple[np.ndarray, list[tuple[int, int, int, int, int]]]:
+    """Connected regions of a boolean image (8-connectivity), labelled: ``labels`` holds
+    ``i + 1`` on the pixels of ``boxes[i]`` (``(x0, y0, x1, y1, pixels)``, exclusive
+    ends), 0 elsewhere. Runs are joined row by row (union-find), so large images are
+    fine."""
+    h, w = mask.shape
+    m = np.ascontiguousarray(mask, dtype=bool)
+    # horizontal runs of each row
+    padded = np.zeros((h, w + 2), dtype=np.int8)
+    padded[:, 1:-1] = m
+    diff = np.diff(padded, axis=1)
+    rs, cs = np.nonzero(diff == 1)
+    _, ce = np.nonzero(diff == -1)
+    n = len(rs)
+    labels = np.zeros((h, w), dtype=np.int32)
+    if n == 0:
+        return labels, []
+    parent = list(range(n))
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    row_start = np.searchsorted(rs, np.arange(h + 1))
+    rs_l, cs_l, ce_l = rs.tolist(), cs.tolist(), ce.tolist()
+    for y in range(1, h):
+        a, b = row_start[y - 1], row_start[y]
+        c, d = row_start[y], row_start[y + 1]
+        i, j = a, c
+        while i < b and j < d:
+            # runs [cs, ce) touch with 8-connectivity when they overlap widened by one
+            if cs_l[i] <= ce_l[j] and cs_l[j] <= ce_l[i]:
+                ri, rj = find(i), find(j)
+                if ri != rj:
+                    parent[max(ri, rj)] = min(ri, rj)
+            if ce_l[i] < ce_l[j]:
+                i += 1
+            else:
+                j += 1
+    roots = [find(i) for i in range(n)]
+    ids: dict[int, int] = {}
+    boxes: list[list[int]] = []
+    for k in range(n):
+        r = roots[k]
+        if r not in ids:
+            ids[r] = len(boxes)
+            boxes.append([cs_l[k], rs_l[k], ce_l[k], rs_l[k] + 1, 0])
+        bx = boxes[ids[r]]
+        y, x0, x1 = rs_l[k], cs_l[k], ce_l[k]
+        bx[0], bx[1] = min(bx[0], x0), min(bx[1], y)
+        bx[2], bx[3] = max(bx[2], x1), max(bx[3], y + 1)
+        bx[4] += x1 - x0
+        labels[y, x0:x1] = ids[r] + 1
+    return labels, [(b[0], b[1], b[2], b[3], b[4]) for b in boxes]
 
 
 def grid_density(mask: np.ndarray, cell: int) -> np.ndarray:

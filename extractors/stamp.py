@@ -181,10 +181,179 @@ _STAMP_ANCHOR = re.compile(r"arriv|rriv|\brecu\b|courr|rrier|rectorat|\bdane\b|s
 def find_gray_stamps(
     gray: Image.Image, words: Sequence[OcrWord], px_per_pt: float, *, timeout: float = 60.0
 ) -> list[StampRead]:
-    """Arrival stamps on a grey scan, where colour cannot isolate them: the page's OCR
-    read some of the stamp's capitals (ARRIVÉ, REÇU, RECTORAT…); the area around them is
-    read again alone, at a few angles (stamps are put on askew). Boxes in ``gray``'s
-    pixels."""
+    """Arrival stamps on a grey scan, where colour cannot isolate them. First by their
+    ink: a stamp-sized patch of mid-grey strokes (a red or blue stamp prints lighter than
+    black type), its frame dropped, straightened, read line by line; then around the
+    stamp's capitals that the page's OCR read (ARRIVÉ, REÇU, RECTORAT…). Boxes in
+    ``gray``'s pixels."""
+    for box, levels in locate_gray_stamps(gray, px_per_pt):
+        read = read_gray_stamp(gray, box, levels, px_per_pt, timeout=timeout)
+        if read is not None:
+            return [read]
+    return _gray_stamps_near_words(gray, words, px_per_pt, timeout=timeout)
+
+
+# a stamp is ~4-10 cm wide and 2-7 cm high, whatever its angle
+_STAMP_LONG_MM = (35.0, 110.0)
+_STAMP_SHORT_MM = (18.0, 70.0)
+
+
+def _levels(arr: np.ndarray) -> tuple[float, float]:
+    """Black ink and paper grey levels of a page."""
+    return float(np.percentile(arr, 0.5)), float(np.percentile(arr, 70))
+
+
+def _band(arr: np.ndarray, ink: float, paper: float, lo: float, hi: float) -> np.ndarray:
+    """Mid greys between black type and paper, without the soft edges of black type."""
+    low, high = ink + lo * (paper - ink), ink + hi * (paper - ink)
+    dark = arr < low
+    return (arr >= low) & (arr <= high) & ~imaging.dilate(dark, 1)
+
+
+def locate_gray_stamps(
+    gray: Image.Image, px_per_pt: float, *, limit: int = 2
+) -> list[tuple[tuple[int, int, int, int], tuple[float, float]]]:
+    """Stamp-sized patches of mid-grey strokes on a grey page, largest first, with the
+    page's (ink, paper) levels: boxes in ``gray``'s pixels."""
+    f = min(1.0, 150 / (px_per_pt * 72))  # work at ~150 dpi
+    small = np.asarray(imaging.downscale(gray, f)).astype(np.int16)
+    ink, paper = _levels(small)
+    if paper - ink < 80:
+        return []  # too little contrast to tell a stamp's grey from type
+    band = _band(small, ink, paper, 0.30, 0.78)
+    band = imaging.close(band, 1)
+    spp = px_per_pt * f
+    cell = max(2, round(2.0 * 72 / 25.4 * spp))  # ~2 mm cells
+    grid = imaging.dilate(imaging.grid_density(band, cell) > 0.06, 1)
+    mm = cell / spp * 25.4 / 72
+    found = []
+    for x0, y0, x1, y1, n in imaging.components(grid, min_cells=6):
+        long_mm = max(x1 - x0, y1 - y0) * mm
+        short_mm = min(x1 - x0, y1 - y0) * mm
+        if not (_STAMP_LONG_MM[0] <= long_mm <= _STAMP_LONG_MM[1]):
+            continue
+        if not (_STAMP_SHORT_MM[0] <= short_mm <= _STAMP_SHORT_MM[1]):
+            continue
+        k = cell / f
+        margin = 4 * px_per_pt
+        box = (
+            max(0, int(x0 * k - margin)),
+            max(0, int(y0 * k - margin)),
+            min(gray.width, int(x1 * k + margin)),
+            min(gray.height, int(y1 * k + margin)),
+        )
+        found.append((n, box))
+    found.sort(key=lambda t: -t[0])
+    return [(box, (ink, paper)) for _, box in found[:limit]]
+
+
+# what a rubber date stamp's line may hold: digits, capitals of the month, dots
+_DATE_LINE_CHARS = "0123456789ABCDEFGHIJLMNOPRSTUVÉÛ. "
+_STAMP_LINE = re.compile(
+    r"^\d{1,2}\s*[A-ZÉÛ]{3,5}\.?\s*\d{4}$|^\d{2}\s?[.\-/]\s?\d{2}\s?[.\-/]\s?\d{4}$"
+)
+
+
+def date_line(text: str) -> DateMatch | None:
+    """The date of one line of a stamp read alone (``12 JAN. 2022``, ``12JANV2022``,
+    ``12.01.2022``), frame strokes read as letters around it ignored; prose dates and
+    partial reads are not dates."""
+    spaced = re.sub(r"(\d)([A-ZÉÛ])", r"\1 \2", text)
+    spaced = re.sub(r"([A-ZÉÛ.])(\d)", r"\1 \2", spaced)
+    for dm in find_dates(spaced):
+        if _STAMP_LINE.match(dm.raw.strip()):
+            return dm
+    return None
+
+
+def _without_frame(mask: np.ndarray, px_per_pt: float) -> np.ndarray:
+    """Drop strokes larger than a letter (the stamp's frame, rules): what is left is
+    the stamp's text."""
+    labels, boxes = imaging.label_components(mask)
+    if not boxes:
+        return mask
+    lim = 18 * px_per_pt
+    big = np.zeros(len(boxes) + 1, dtype=bool)
+    for i, (x0, y0, x1, y1, _n) in enumerate(boxes):
+        big[i + 1] = x1 - x0 > lim or y1 - y0 > lim
+    return mask & ~big[labels]
+
+
+def _text_rows(mask: np.ndarray, px_per_pt: float) -> list[tuple[int, int]]:
+    """Rows of text of a straightened stamp (top, bottom), letter-sized only."""
+    rows = mask.sum(axis=1)
+    if rows.size == 0 or rows.max() == 0:
+        return []
+    on = rows > max(3, 0.04 * rows.max())
+    runs: list[tuple[int, int]] = []
+    i, n = 0, len(on)
+    while i < n:
+        if not on[i]:
+            i += 1
+            continue
+        j = i
+        while j < n and on[j]:
+            j += 1
+        if 5 * px_per_pt <= j - i <= 26 * px_per_pt:
+            runs.append((i, j))
+        i = j
+    return runs
+
+
+def read_gray_stamp(
+    gray: Image.Image,
+    box: tuple[int, int, int, int],
+    levels: tuple[float, float],
+    px_per_pt: float,
+    *,
+    timeout: float = 60.0,
+) -> StampRead | None:
+    """Read the date of a stamp found by ``locate_gray_stamps``: its mid-grey ink, cut
+    where black type crossed it and bridged, its frame dropped, straightened (a stamp is
+    put on askew), then each text row read alone as one line of a date stamp."""
+    ink, paper = levels
+    arr = np.asarray(gray.crop(box)).astype(np.int16)
+    dark = arr < ink + 0.22 * (paper - ink)
+    band = _band(arr, ink, paper, 0.22, 0.78) & ~imaging.dilate(dark, 2)
+    band = bridge(imaging.close(band, 1), imaging.dilate(dark, 2), 8)
+    band = _without_frame(band, px_per_pt)
+    if band.sum() < 200:
+        return None
+    img = Image.fromarray(np.where(band, 0, 255).astype(np.uint8))
+    angle = imaging.estimate_line_angle(np.asarray(imaging.downscale(img, 0.35)) < 128, 24)
+    img = img.rotate(angle, resample=Image.Resampling.BICUBIC, expand=True, fillcolor=255)
+    dpi = int(px_per_pt * 72)
+    rows = _text_rows(np.asarray(img) < 128, px_per_pt)
+    texts: list[str] = []
+    pad = int(2 * px_per_pt)
+    for top, bottom in rows:
+        line = _pad(img.crop((0, max(0, top - pad), img.width, min(img.height, bottom + pad))))
+        words = [
+            w
+            for w in run_tesseract(
+                line,
+                psm=7,
+                dpi=dpi,
+                timeout=timeout,
+                extra=("-c", "tessedit_char_whitelist=" + _DATE_LINE_CHARS),
+            )
+            if w.conf >= 0
+        ]
+        text = " ".join(w.text for w in words)
+        texts.append(text)
+        dm = date_line(text)
+        if dm is not None:
+            conf = float(np.mean([w.conf for w in words])) / 100.0
+            raw = "\n".join([*texts[:-1], "LE", dm.raw])
+            return StampRead(raw, _fbox(box), conf)
+    return None
+
+
+def _gray_stamps_near_words(
+    gray: Image.Image, words: Sequence[OcrWord], px_per_pt: float, *, timeout: float = 60.0
+) -> list[StampRead]:
+    """The page's OCR read some of the stamp's capitals (ARRIVÉ, REÇU, RECTORAT…); the
+    area around them is read again alone, at a few angles."""
     anchors = [
         w
         for w in words
