@@ -11,11 +11,14 @@ time: routing, database, templates): the dashboard ``/``, the list ``/collectivi
 (default, then filtered and sorted), a dossier page with many documents, and the triage
 queue and exports page. Prints p50 / p95 / max in milliseconds against the target
 (p95 < 200 ms), and the CPU time of the process per request (server and in-process
-client; what the request costs when the machine is shared with other work). Not a test: it asserts nothing but that each page answers 200.
+client; what the request costs when the machine is shared with other work). Then the
+downloads (status table, every reminder letter), 3 times each. Not a test: it asserts
+nothing but that each page answers 200.
 
 ``--home DIR``: reuse DIR when it already holds the data (else fill it); default: a
-temporary directory. ``--profile PAGE``: run pyinstrument over the requests of the page
-whose path is PAGE and print its report.
+temporary directory. ``--profile PATH``: run pyinstrument over N requests of PATH and
+print its report (sync endpoints and dependencies then run in the event loop's thread,
+which the profiler sees, instead of the thread pool).
 """
 
 from __future__ import annotations
@@ -48,6 +51,11 @@ PAGES = [
     ("dossier (54 documents)", f"/collectivites/{BIG_DOSSIER}"),
     ("triage", "/triage"),
     ("exports", "/exports"),
+]
+DOWNLOADS = [  # not pages: timed 3 times each, for the record
+    ("export statut.xlsx", "/exports/statut.xlsx"),
+    ("export statut.csv", "/exports/statut.csv"),
+    ("lettres de relance (tout le répertoire)", "/exports/relances.pdf"),
 ]
 _CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 
@@ -118,6 +126,33 @@ def measure(client: Any, path: str, n: int) -> tuple[list[float], list[float], i
     return times, cpu, size
 
 
+def install_profiler(app: Any, path: str) -> Any:
+    """A pyinstrument profiler over the requests of ``path`` (sync endpoints and
+    dependencies run inline in the event loop's thread, where the profiler looks)."""
+    import fastapi.dependencies.utils
+    import fastapi.routing
+    from pyinstrument import Profiler
+
+    async def inline(func: Any, *args: Any, **kwargs: Any) -> Any:
+        return func(*args, **kwargs)
+
+    fastapi.routing.run_in_threadpool = inline  # type: ignore[assignment]
+    fastapi.dependencies.utils.run_in_threadpool = inline  # type: ignore[assignment]
+    profiler = Profiler(async_mode="disabled")
+
+    @app.middleware("http")
+    async def _profiled(request: Any, call_next: Any) -> Any:
+        if request.url.path != path.split("?")[0]:
+            return await call_next(request)
+        profiler.start()
+        try:
+            return await call_next(request)
+        finally:
+            profiler.stop()
+
+    return profiler
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--home", type=Path, help="INTAKE_HOME to fill or reuse.")
@@ -146,12 +181,17 @@ def main() -> None:
     backend = "PostgreSQL" if args.postgres else "SQLite"
 
     app = create_app(settings)
+    profiler = install_profiler(app, args.profile) if args.profile else None
     with TestClient(app, base_url="http://testserver", follow_redirects=False) as client:
         _login(client)
+        if profiler is not None:
+            for _ in range(args.requests):
+                client.get(args.profile)
+            print(profiler.output_text(unicode=True, color=False))
+            return
         print(f"\n{backend}, {args.requests} requests a page (after 2 warm-up), server time in ms")
-        print(
-            f"(load average {' '.join(f'{x:.1f}' for x in os.getloadavg())} on {os.cpu_count()} cores)"
-        )
+        load = " ".join(f"{x:.1f}" for x in os.getloadavg())
+        print(f"(load average {load} on {os.cpu_count()} cores)")
         print(
             f"{'page':34} {'p50':>7} {'p95':>7} {'max':>7} │ {'cpu p50':>7} {'cpu p95':>7}"
             f" {'kB':>6}  p95 < 200 ms"
@@ -165,14 +205,10 @@ def main() -> None:
                 f"{statistics.median(cpu):7.1f} {_percentile(cpu, 0.95):7.1f} "
                 f"{size / 1024:6.0f}  {verdict}"
             )
-        if args.profile:
-            from pyinstrument import Profiler
-
-            profiler = Profiler()
-            with profiler:
-                for _ in range(args.requests):
-                    client.get(args.profile)
-            print(profiler.output_text(unicode=True, color=False, show_all=False))
+        print(f"\n{'download':40} {'mean ms':>8} {'kB':>7}")
+        for label, path in DOWNLOADS:
+            times, _, size = measure(client, path, 3)
+            print(f"{label:40} {statistics.mean(times):8.0f} {size / 1024:7.0f}")
     app.state.ctx.engine.dispose()
 
 

@@ -5,13 +5,14 @@ items and pieces that cannot be filed, then dossiers by their flags."""
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Any
 
 from sqlmodel import Session
 
 from config.campaign import Campaign
 from storage import crud
-from storage.models import Collectivity, SourceItem
+from storage.models import Collectivity, Document, DossierState, SourceItem
 
 # Reason codes that stop a piece from being counted come first.
 URGENCY = {
@@ -125,6 +126,39 @@ def _first_page(session: Session, doc: Any) -> int | None:
     return pages[0] if pages else 1
 
 
+@dataclass
+class _Preloaded:
+    objects: list[Any]  # keeps the session's weakly held objects alive
+    by_code: dict[str, Collectivity]
+    states: dict[int, DossierState]
+
+
+def _preload(session: Session) -> _Preloaded:
+    """The documents, source items (and their parents), collectivities and verdicts the
+    queue will read, loaded in bulk."""
+    flags = crud.list_open_flags(session)
+    unattached = crud.list_unattached_documents(session)
+    documents = crud.preload(session, Document, (f.document_id for f in flags))
+    pieces = [*documents, *unattached]
+    items = crud.preload(
+        session,
+        SourceItem,
+        [*(f.source_item_id for f in flags), *(d.source_item_id for d in pieces)],
+    )
+    parents = crud.preload(session, SourceItem, (i.parent_id for i in items))
+    collectivities = crud.preload(
+        session,
+        Collectivity,
+        [*(f.collectivity_id for f in flags), *(d.collectivity_id for d in pieces)],
+    )
+    states = crud.dossier_states_for(session, [c.id for c in collectivities])
+    return _Preloaded(
+        objects=[*flags, *pieces, *items, *parents, *collectivities],
+        by_code={c.code: c for c in collectivities},
+        states=states,
+    )
+
+
 def reason_fr(code: str) -> str:
     return REASON_FR.get(code, code)
 
@@ -139,6 +173,7 @@ def triage_queue(
     and pieces not filed, dossiers still missing pieces) before the others; among them
     the unfiled files and pieces first (by ``URGENCY``: failed, unmatched, unreadable…),
     then the dossiers with the most pieces missing; then the oldest first."""
+    keep = _preload(session)  # one query per table instead of one per row and table
     rows = triage_rows(session)
     flagged_docs = crud.document_ids_with_flags(session)
     for doc in crud.list_unattached_documents(session):
@@ -183,8 +218,12 @@ def triage_queue(
         if row["collectivity"] is not None:
             code = row["collectivity"]["code"]
             if code not in states:
-                c = crud.get_collectivity_by_code(session, code)
-                state = crud.get_dossier_state(session, c.id) if c and c.id else None
+                c = keep.by_code.get(code) or crud.get_collectivity_by_code(session, code)
+                state = (
+                    (keep.states.get(c.id) or crud.get_dossier_state(session, c.id))
+                    if c and c.id
+                    else None
+                )
                 states[code] = (
                     {"status": state.status, "missing": list(state.missing), "late": state.late}
                     if state

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import func, or_
@@ -1080,6 +1080,32 @@ def collectivity_ids_with_open_flags(session: Session, *, origin: str | None = N
     if origin is not None:
         query = query.where(Flag.origin == origin)
     return {int(r) for r in session.exec(query.distinct()).all() if r is not None}
+
+
+def preload(session: Session, model: Any, ids: Iterable[int | None]) -> list[Any]:
+    """Load the rows of ``model`` with these ids in a few queries (500 ids each), so that
+    the ``session.get`` of ``get_document``, ``get_source_item``... that follow find them
+    in the session without a query each. The session holds its objects weakly: keep the
+    returned list alive while they are used."""
+    wanted = sorted({int(i) for i in ids if i is not None})
+    loaded: list[Any] = []
+    for start in range(0, len(wanted), 500):
+        chunk = wanted[start : start + 500]
+        loaded.extend(session.exec(select(model).where(col(model.id).in_(chunk))).all())
+    return loaded
+
+
+def dossier_states_for(
+    session: Session, collectivity_ids: Iterable[int | None]
+) -> dict[int, DossierState]:
+    """The verdicts of these collectivities, by collectivity id (few queries)."""
+    wanted = sorted({int(i) for i in collectivity_ids if i is not None})
+    found: dict[int, DossierState] = {}
+    for start in range(0, len(wanted), 500):
+        chunk = wanted[start : start + 500]
+        query = select(DossierState).where(col(DossierState.collectivity_id).in_(chunk))
+        found.update({s.collectivity_id: s for s in session.exec(query).all()})
+    return found
 
 
 def dossier_states_by_collectivity(session: Session) -> dict[int, DossierState]:

@@ -391,3 +391,23 @@ def test_fast_status_table_equals_the_orm_one(web_home: Any) -> None:
         never = [r for r in status_table(s, ctx.campaign) if r["code"] == "99999"]
         assert never and never[0]["status"] == "missing" and never[0]["missing"]
     ctx.engine.dispose()
+
+
+def test_bulk_loads_for_the_triage_queue(web_home: Any) -> None:
+    """``crud.preload`` and ``crud.dossier_states_for`` (the triage queue's bulk reads)
+    give the same objects as one ``get`` each."""
+    from storage import crud
+    from storage.db import session
+    from storage.models import Collectivity, SourceItem
+
+    ctx = web_home.ctx
+    with session(ctx.engine, readonly=True) as s:
+        ids = [c.id for c in crud.list_collectivities(s)][:1200]
+        loaded = crud.preload(s, Collectivity, [*ids, None, ids[0]])
+        assert sorted(c.id for c in loaded) == sorted(ids)
+        assert all(crud.get_collectivity(s, i) is c for i, c in ((c.id, c) for c in loaded))
+        states = crud.dossier_states_for(s, ids)
+        assert states and all(states[i].collectivity_id == i for i in states)
+        assert states == {i: st for i in ids if (st := crud.get_dossier_state(s, i))}
+        assert crud.preload(s, SourceItem, []) == []
+    ctx.engine.dispose()
