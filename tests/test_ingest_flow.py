@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 
 from samples import Manifest, generate
+from sources.dovecot import deliver as deliver_mail
 from tests.dovecot import ImapAccount
 
 INTAKE = Path(sys.executable).with_name("intake")
@@ -103,14 +104,9 @@ def test_folders_twice_adds_nothing(
 
 
 def deliver(account: ImapAccount, corpus: Manifest) -> int:
-    client = account.client()
-    n = 0
-    for rel, f in sorted(corpus.files.items()):
-        if f.kind == "mail":
-            client.append("INBOX", (corpus.out_dir / rel).read_bytes())
-            n += 1
-    client.logout()
-    return n
+    """The corpus's mail APPENDed by a real client, INTERNALDATE = each one's receipt time."""
+    mails = [corpus.out_dir / rel for rel, f in sorted(corpus.files.items()) if f.kind == "mail"]
+    return deliver_mail(account, [p.read_bytes() for p in mails])
 
 
 def mailbox(account: ImapAccount) -> dict[str, int]:
@@ -250,3 +246,39 @@ def test_serve_schedules_the_nightly_run_in_the_campaign_timezone(
     finally:
         proc.terminate()
         proc.wait(timeout=30)
+
+
+def test_nothing_new_skips_prefect_but_never_a_stale_dossier(
+    corpus: Manifest, prefect_api: tuple[str, Path], tmp_path: Path
+) -> None:
+    """Without a Prefect server, ``intake ingest`` with nothing new ends before starting
+    Prefect's temporary server (most of such a run's time) — but not when a killed run
+    left dossiers filed into and not re-evaluated: then the flow runs."""
+    from config.settings import Settings
+    from flows.ingest import nothing_new
+
+    scans, mail = folders(corpus, tmp_path / "in")
+    args = ("ingest", "--scans", str(scans), "--eml", str(mail), "--settle", "0", "--json")
+    home = fresh_home(tmp_path, corpus, prefect_api)
+
+    def idle() -> object:
+        settings = Settings(home=home, database_url=None)
+        return nothing_new(settings, scans_dir=scans, eml_dir=mail, imap=False, settle_seconds=0)
+
+    assert idle() is None  # everything to read
+    last = f"committed:{len(corpus.files)}"  # killed once every item is filed
+    assert run(home, prefect_api, *args, env={"INTAKE_FAULT": last}).returncode == -9
+    assert idle() is None  # nothing to read, but stale dossiers to re-evaluate
+    assert run(home, prefect_api, *args).returncode == 0
+    assert idle() is not None
+    before = state(home)
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("INTAKE_", "PREFECT_"))}
+    env.update(INTAKE_HOME=str(home), PREFECT_HOME=str(tmp_path / "no-server"))
+    quick = subprocess.run(
+        [str(INTAKE), *args], env=env, capture_output=True, text=True, timeout=300, check=False
+    )
+    assert quick.returncode == 0, quick.stderr
+    summary = json.loads(quick.stdout)
+    assert summary["nothing_new"] is True and summary["seen"] == 0
+    assert not (tmp_path / "no-server").exists()  # Prefect was not even configured
+    assert state(home) == before
