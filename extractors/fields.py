@@ -63,6 +63,100 @@ def clean_name(text: str) -> str:
     return " ".join(tokens)
 
 
+# words of a signatory's title ("Le Maire", "Maire-adjoint délégué", "La Présidente",
+# "Vice-président"): a closed vocabulary, so an OCR slip in one of them can be mended
+_ROLE_WORDS = (
+    "maire",
+    "adjoint",
+    "adjointe",
+    "president",
+    "presidente",
+    "vice",
+    "delegue",
+    "deleguee",
+    "conseiller",
+    "conseillere",
+    "municipal",
+    "municipale",
+    "communautaire",
+    "premier",
+    "premiere",
+    "directeur",
+    "directrice",
+    "general",
+    "generale",
+    "services",
+    # words next to them that must not be taken for one
+    "mairie",
+    "secretaire",
+    "commune",
+    "communes",
+    "communaute",
+)
+
+
+def _distance(a: str, b: str) -> int:
+    """Levenshtein distance (short words only)."""
+    prev = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        cur = [i]
+        for j, cb in enumerate(b, 1):
+            cur.append(min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb)))
+        prev = cur
+    return prev[-1]
+
+
+def _match_case(word: str, like: str) -> str:
+    if like.isupper():
+        return word.upper()
+    if like[:1].isupper():
+        return word[:1].upper() + word[1:]
+    return word
+
+
+_ROLE_SPELLING = {
+    "president": "président",
+    "presidente": "présidente",
+    "delegue": "délégué",
+    "deleguee": "déléguée",
+    "premiere": "première",
+    "general": "général",
+    "generale": "générale",
+}
+
+
+def mend_role(text: str) -> str:
+    """A signatory's title read by OCR, its words mended against the titles' vocabulary
+    ("Matre-adjoint" -> "Maire-adjoint", "La Marre" -> "La Maire"); words already right,
+    short words and words far from any title word are left as read."""
+    out: list[str] = []
+    for part in re.split(r"([\s\-]+)", text):
+        f = fold(part)
+        if len(part) < 4 or not part.isalpha() or f in _ROLE_WORDS:
+            out.append(part)
+            continue
+        best = min(_ROLE_WORDS, key=lambda w: _distance(f, w))
+        d = _distance(f, best)
+        allowed = 1 if len(part) <= 4 else 2
+        if d <= allowed and f[0] == best[0] and abs(len(f) - len(best)) <= 1:
+            out.append(_match_case(_ROLE_SPELLING.get(best, best), part))
+        else:
+            out.append(part)
+    return "".join(out)
+
+
+_SAINT = re.compile(r"\b(S)(?:ant|aimt|aint|alnt)(e?)-(?=[A-ZÉÈ])", re.IGNORECASE)
+
+
+def mend_place(text: str) -> str:
+    """A place name read by OCR: hyphens of compound names rejoined where OCR put a space
+    on one side only ("SUR -MAINE", "sur- Evre"), "Sant-" read for "Saint-"."""
+    text = re.sub(r"(?<=\w) -(?=\w)|(?<=\w)- (?=\w)", "-", text)
+    return _SAINT.sub(
+        lambda m: ("SAINT" if m.group(0)[:2].isupper() else "Saint") + m.group(2) + "-", text
+    )
+
+
 def _ocr_conf(line: Line, start: int, end: int) -> float:
     return line.span_conf(start, end) / 100.0
 
@@ -201,6 +295,10 @@ def convention_fields(
         if found.text and len(re.sub(r"\W", "", found.text)) >= 2:
             if found.page.ocr:
                 found.text = clean_name(found.text)
+                if key == "role":
+                    found.text = mend_role(found.text)
+                elif key == "collectivity":
+                    found.text = mend_place(found.text)
             out[name] = _result(
                 found.text, 0.9 * max(found.conf, 0.3) + 0.1, found.page, found.box, found.text
             )

@@ -199,8 +199,14 @@ _STAMP_SHORT_MM = (18.0, 70.0)
 
 
 def _levels(arr: np.ndarray) -> tuple[float, float]:
-    """Black ink and paper grey levels of a page."""
-    return float(np.percentile(arr, 0.5)), float(np.percentile(arr, 70))
+    """Black ink and paper grey levels of a page: the paper is most of the page, black
+    type the darkest part of what is not paper (a page with little type and a large stamp
+    must not take the stamp's grey for black)."""
+    paper = float(np.percentile(arr, 70))
+    marks = arr[arr < paper - 60]
+    if marks.size < 100:
+        return float(np.percentile(arr, 0.5)), paper
+    return float(np.percentile(marks, 5)), paper
 
 
 def _band(arr: np.ndarray, ink: float, paper: float, lo: float, hi: float) -> np.ndarray:
@@ -250,14 +256,19 @@ def locate_gray_stamps(
 # what a rubber date stamp's line may hold: digits, capitals of the month, dots
 _DATE_LINE_CHARS = "0123456789ABCDEFGHIJLMNOPRSTUVÉÛ. "
 _STAMP_LINE = re.compile(
-    r"^\d{1,2}\s*[A-ZÉÛ]{3,5}\.?\s*\d{4}$|^\d{2}\s?[.\-/]\s?\d{2}\s?[.\-/]\s?\d{4}$"
+    r"^[\dO]{2}\s*[A-ZÉÛ]{3,5}\.?\s*\d{4}$|^[\dO]{2}\s?[.\-/]\s?[\dO]{2}\s?[.\-/]\s?\d{4}$"
 )
+
+
+# below this, a date line's digits are guesses (3 read for 8, 1 for 7)
+_MIN_LINE_CONF = 0.3
 
 
 def date_line(text: str) -> DateMatch | None:
     """The date of one line of a stamp read alone (``12 JAN. 2022``, ``12JANV2022``,
     ``12.01.2022``), frame strokes read as letters around it ignored; prose dates and
-    partial reads are not dates."""
+    partial reads are not dates. A date stamp prints the day with two digits: a single
+    digit is a misread one."""
     spaced = re.sub(r"(\d)([A-ZÉÛ])", r"\1 \2", text)
     spaced = re.sub(r"([A-ZÉÛ.])(\d)", r"\1 \2", spaced)
     for dm in find_dates(spaced):
@@ -342,8 +353,8 @@ def read_gray_stamp(
         text = " ".join(w.text for w in words)
         texts.append(text)
         dm = date_line(text)
-        if dm is not None:
-            conf = float(np.mean([w.conf for w in words])) / 100.0
+        conf = float(np.mean([w.conf for w in words])) / 100.0 if words else 0.0
+        if dm is not None and conf >= _MIN_LINE_CONF:
             raw = "\n".join([*texts[:-1], "LE", dm.raw])
             return StampRead(raw, _fbox(box), conf)
     return None

@@ -215,3 +215,27 @@ def test_names_lose_trailing_ocr_specks() -> None:
     assert clean_name("Villebernier ue") == "Villebernier"
     assert clean_name("Le Pin") == "Le Pin"
     assert clean_name("Notre-Dame-de-Monts") == "Notre-Dame-de-Monts"
+
+
+def test_mend_role_against_the_titles_vocabulary() -> None:
+    from extractors.fields import mend_role
+
+    assert mend_role("La Marre") == "La Maire"
+    assert mend_role("Matre-adjoint délégué") == "Maire-adjoint délégué"
+    assert mend_role("Mails") == "Maire"
+    assert mend_role("LE MAIRF") == "LE MAIRE"
+    # right words, other words and short words stay as read
+    for ok in ("Le Maire", "La Présidente", "Vice-président", "Adjointe au maire", "Mme"):
+        assert mend_role(ok) == ok
+    assert mend_role("Secrétaire de mairie") == "Secrétaire de mairie"
+
+
+def test_mend_place_hyphens_and_saint() -> None:
+    from extractors.fields import mend_place
+
+    assert mend_place("AIGREFEUILLE-SUR -MAINE") == "AIGREFEUILLE-SUR-MAINE"
+    assert mend_place("Le May-sur- Èvre") == "Le May-sur-Èvre"
+    assert mend_place("Sant-Georges-sur-Erve") == "Saint-Georges-sur-Erve"
+    assert mend_place("SANT-HERBLAIN") == "SAINT-HERBLAIN"
+    assert mend_place("Commune de Loire - Divatte") == "Commune de Loire - Divatte"
+    assert mend_place("Santa-Cruz") == "Santa-Cruz"

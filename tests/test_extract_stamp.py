@@ -1,0 +1,71 @@
+"""Arrival stamps on grey scans, found by their mid-grey ink without help from the page's
+OCR; the stamp's date line read alone; connected regions labelled."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+from PIL import Image
+
+from extractors import imaging
+from extractors import testing as T
+from extractors.stamp import date_line, find_gray_stamps, locate_gray_stamps, stamp_date
+
+D = dt.date
+# rubber-stamp inks: lighter than printed black once scanned in grey
+STAMP_RED = (215, 60, 60)
+STAMP_BLUE = (70, 90, 200)
+
+
+def _grey_page(date: dt.date, colour: tuple[int, int, int], angle: float) -> Image.Image:
+    (img,) = T.scan(T.letter_pdf(), stamp=(date, colour, angle), seed=7)
+    return img.convert("L")  # a grey scanner: the stamp's colour is gone
+
+
+def test_grey_scan_red_stamp_found_by_its_ink_alone() -> None:
+    gray = _grey_page(D(2022, 1, 12), STAMP_RED, -11)
+    unit = 300 / 72
+    found = locate_gray_stamps(gray, unit)
+    assert found, "no stamp-sized patch of mid-grey ink"
+    (x0, y0, x1, y1), _levels = found[0]
+    # the test stamp is pasted at 55 % of the width, 4 % of the height
+    assert x0 < gray.width * 0.55 + 200 < x1 and y0 < gray.height * 0.04 + 200 < y1
+    reads = find_gray_stamps(gray, [], unit)  # no OCR words: the ink alone
+    assert reads
+    dm = stamp_date(reads[0].text)
+    assert dm is not None and dm.date == D(2022, 1, 12)
+
+
+def test_grey_scan_blue_stamp_turned_the_other_way() -> None:
+    reads = find_gray_stamps(_grey_page(D(2021, 12, 20), STAMP_BLUE, 9), [], 300 / 72)
+    assert reads
+    dm = stamp_date(reads[0].text)
+    assert dm is not None and dm.date == D(2021, 12, 20)
+
+
+def test_grey_page_without_stamp_has_none() -> None:
+    (img,) = T.scan(T.letter_pdf(), seed=7)
+    assert find_gray_stamps(img.convert("L"), [], 300 / 72) == []
+
+
+def test_date_line_forms_and_frame_junk() -> None:
+    assert date_line("I 03. 12. 2021 I").date == D(2021, 12, 3)  # type: ignore[union-attr]
+    assert date_line("13JANV2022").date == D(2022, 1, 13)  # type: ignore[union-attr]
+    assert date_line("J 01 DÉC 2021").date == D(2021, 12, 1)  # type: ignore[union-attr]
+    assert date_line("8 DÉC. 2021") is None  # a stamp prints two digits: one is lost
+    assert date_line("le 14 décembre 2021") is None  # prose, not a stamp
+    assert date_line("29 NOV.") is None  # no year: not a date
+    assert date_line("RECTORAT DE NANTES") is None
+
+
+def test_label_components_matches_flood_fill() -> None:
+    rng = np.random.default_rng(1)
+    mask = rng.random((60, 90)) < 0.35
+    labels, boxes = imaging.label_components(mask)
+    assert sorted(b[:4] for b in boxes) == sorted(c[:4] for c in imaging.components(mask))
+    assert int((labels > 0).sum()) == int(mask.sum()) == sum(b[4] for b in boxes)
+    for i, (x0, y0, x1, y1, n) in enumerate(boxes):
+        ys, xs = np.nonzero(labels == i + 1)
+        assert (xs.min(), ys.min(), xs.max() + 1, ys.max() + 1) == (x0, y0, x1, y1)
+        assert len(xs) == n
