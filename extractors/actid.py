@@ -27,7 +27,7 @@ _ACT = re.compile(
     rf"(?<![0-9A-Za-z])({_G}\s?{_G}\s?[0-9OoDQlI|iABab])"
     rf"{_SEP}((?:{_G}\s?){{8}}{_G})"
     rf"{_SEP}((?:{_G}\s?){{7}}{_G})"
-    rf"{_SEP}([A-Za-z0-9_./][A-Za-z0-9_./\-]{{0,39}})"
+    rf"{_SEP}([A-Za-z0-9_./][A-Za-z0-9_./\-]{{0,39}}(?: [A-Za-z0-9_]{{1,12}})?)"
     rf"{_SEP}([A-Za-z0-9€|]{{2}})(?![A-Za-z0-9])"
 )
 
@@ -105,7 +105,9 @@ def find_act_ids(text: str) -> list[ActId]:
         dep = _department(m.group(1))
         siren = re.sub(r"\s", "", m.group(2)).translate(_DIGIT_FIX)
         date_s = re.sub(r"\s", "", m.group(3)).translate(_DIGIT_FIX)
-        number = m.group(4).strip()
+        # an act number has no spaces (letters, digits, underscores): a space OCR read
+        # inside one is an underscore it lost ("DEL2021 079" for "DEL2021_079")
+        number = m.group(4).strip().replace(" ", "_")
         nature = m.group(5).upper().translate(_NATURE_FIX)
         if dep is None or not siren.isdigit() or len(siren) != 9 or not date_s.isdigit():
             continue

@@ -103,14 +103,26 @@ def _ocr_page(source: PageSource, limits: Limits, labels: Mapping[str, str]) -> 
         to_proc = imaging.small_rotation(angle, gray_img.width, gray_img.height) @ to_proc
         gray_img = gray_img.rotate(angle, resample=Image.Resampling.BILINEAR, fillcolor=255)
 
-    words = run_tesseract(gray_img, dpi=dpi, timeout=limits.ocr_timeout_s)
-    if _weak(words):
+    # a grey scan's stamp, found by its mid-grey ink and read alone, is wiped from the
+    # image the page's OCR reads: its strokes no longer hide the type under it
+    from extractors.stamp import find_gray_stamps, read_located_gray_stamp, wipe_stamp
+
+    gray_read: StampRead | None = None
+    ocr_img = gray_img
+    if not any(looks_like_stamp(s) and find_dates(s.text) for s in stamps):
+        located = read_located_gray_stamp(gray_img, unit, timeout=limits.ocr_timeout_s)
+        if located is not None:
+            gray_read, levels = located
+            ocr_img = wipe_stamp(gray_img, gray_read.box, levels)
+    words = run_tesseract(ocr_img, dpi=dpi, timeout=limits.ocr_timeout_s)
+    if _weak(words) and gray_read is None:
         # orientation unsure and the text reads badly: try the page the other way up
         flipped = imaging.rotate_image(gray_img, 180)
         alt = run_tesseract(flipped, dpi=dpi, timeout=limits.ocr_timeout_s)
         if _score(alt) > _score(words) * 1.2:
             to_proc = imaging.quarter_turn(180, gray_img.width, gray_img.height) @ to_proc
             gray_img, words = flipped, alt
+    del ocr_img
 
     proc_words = [w for w in words if w.conf >= 0]
     if signature.has_block(fold(ocr_text(proc_words)), labels):
@@ -121,10 +133,13 @@ def _ocr_page(source: PageSource, limits: Limits, labels: Mapping[str, str]) -> 
     to_file = (to_proc @ imaging.scale(unit)).inverse() @ imaging.scale(unit)
     from_file = to_file.inverse()  # original points -> upright points
     stamps = [StampRead(s.text, from_file.map_box(s.box), s.conf) for s in stamps]
-    if not any(looks_like_stamp(s) and find_dates(s.text) for s in stamps):
-        from extractors.stamp import find_gray_stamps
-
-        for read in find_gray_stamps(gray_img, proc_words, unit, timeout=limits.ocr_timeout_s):
+    if gray_read is not None:
+        stamps.append(StampRead(gray_read.text, up.map_box(gray_read.box), gray_read.conf))
+    elif not any(looks_like_stamp(s) and find_dates(s.text) for s in stamps):
+        reads = find_gray_stamps(
+            gray_img, proc_words, unit, timeout=limits.ocr_timeout_s, located=False
+        )
+        for read in reads:
             stamps.append(StampRead(read.text, up.map_box(read.box), read.conf))
     page = Page(
         number=source.number,

@@ -179,18 +179,50 @@ _STAMP_ANCHOR = re.compile(r"arriv|rriv|\brecu\b|courr|rrier|rectorat|\bdane\b|s
 
 
 def find_gray_stamps(
-    gray: Image.Image, words: Sequence[OcrWord], px_per_pt: float, *, timeout: float = 60.0
+    gray: Image.Image,
+    words: Sequence[OcrWord],
+    px_per_pt: float,
+    *,
+    timeout: float = 60.0,
+    located: bool = True,
 ) -> list[StampRead]:
     """Arrival stamps on a grey scan, where colour cannot isolate them. First by their
     ink: a stamp-sized patch of mid-grey strokes (a red or blue stamp prints lighter than
     black type), its frame dropped, straightened, read line by line; then around the
     stamp's capitals that the page's OCR read (ARRIVÉ, REÇU, RECTORAT…). Boxes in
     ``gray``'s pixels."""
+    if located:
+        found = read_located_gray_stamp(gray, px_per_pt, timeout=timeout)
+        if found is not None:
+            return [found[0]]
+    return _gray_stamps_near_words(gray, words, px_per_pt, timeout=timeout)
+
+
+def read_located_gray_stamp(
+    gray: Image.Image, px_per_pt: float, *, timeout: float = 60.0
+) -> tuple[StampRead, tuple[float, float]] | None:
+    """The first stamp ``locate_gray_stamps`` finds whose date reads, with the page's
+    (ink, paper) levels; box in ``gray``'s pixels."""
     for box, levels in locate_gray_stamps(gray, px_per_pt):
         read = read_gray_stamp(gray, box, levels, px_per_pt, timeout=timeout)
         if read is not None:
-            return [read]
-    return _gray_stamps_near_words(gray, words, px_per_pt, timeout=timeout)
+            return read, levels
+    return None
+
+
+def wipe_stamp(
+    gray: Image.Image, box: tuple[float, float, float, float], levels: tuple[float, float]
+) -> Image.Image:
+    """A copy of ``gray`` with the stamp's mid-grey ink inside ``box`` turned to paper;
+    black type (and the stamp's strokes over it) is kept."""
+    ink, paper = levels
+    x0, y0, x1, y1 = (int(v) for v in box)
+    arr = np.array(gray)
+    crop = arr[y0:y1, x0:x1].astype(np.int16)
+    band = _band(crop, ink, paper, 0.22, 0.85)
+    crop[imaging.dilate(band, 1) & (crop >= ink + 0.22 * (paper - ink))] = int(paper)
+    arr[y0:y1, x0:x1] = crop.astype(np.uint8)
+    return Image.fromarray(arr)
 
 
 # a stamp is ~4-10 cm wide and 2-7 cm high, whatever its angle

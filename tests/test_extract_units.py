@@ -239,3 +239,15 @@ def test_mend_place_hyphens_and_saint() -> None:
     assert mend_place("SANT-HERBLAIN") == "SAINT-HERBLAIN"
     assert mend_place("Commune de Loire - Divatte") == "Commune de Loire - Divatte"
     assert mend_place("Santa-Cruz") == "Santa-Cruz"
+
+
+def test_act_id_underscore_lost_by_ocr() -> None:
+    from extractors.actid import find_act_ids
+
+    (found,) = find_act_ids("ID : 085-218500353-20211028-DEL2021 079-DE")
+    assert found.value == "085-218500353-20211028-DEL2021_079-DE"
+    assert found.confidence < 0.9  # repaired, not as read
+    # two words after an act id are not part of its number
+    assert [a.value for a in find_act_ids("044-214401093-20211213-2021_12-DE du conseil")] == [
+        "044-214401093-20211213-2021_12-DE"
+    ]
