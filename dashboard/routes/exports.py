@@ -142,6 +142,7 @@ def exports_page(
         statuses=DOSSIER_STATUSES,
         query=("?" + query) if query else "",
         letters_enabled=campaign.letters is not None,
+        deadline_passed=_today(request, campaign) > campaign.deadline,
     )
 
 

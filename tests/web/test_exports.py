@@ -238,7 +238,8 @@ def test_anonymous_is_sent_to_login(app_client: TestClient, path: str) -> None:
     assert "content-disposition" not in response.headers
 
 
-def test_exports_page_for_a_viewer(app_client: TestClient, login_as: Any) -> None:
+def test_exports_page_for_a_viewer(app_client: TestClient, login_as: Any, clock: Any) -> None:
+    clock.set(dt.datetime(2022, 1, 3, 9, 0, tzinfo=dt.UTC))
     login_as(app_client, "viewer")
     response = app_client.get("/exports")
     assert response.status_code == 200
@@ -246,10 +247,13 @@ def test_exports_page_for_a_viewer(app_client: TestClient, login_as: Any) -> Non
     for href in ("/exports/statut.xlsx", "/exports/besoins.csv", "/exports/relances.pdf"):
         assert f'href="{href}"' in response.text
     assert "Lettres de relance" in response.text
+    assert "La date limite du 15/01/2022 est passée" not in response.text  # today: test clock
     filtered = app_client.get("/exports?statut=incomplete&departement=44")
     assert 'href="/exports/statut.csv?statut=incomplete&amp;departement=44"' in filtered.text
     # nothing here changes state: no POST route
     assert app_client.post("/exports").status_code == 405
+    clock.set(dt.datetime(2022, 1, 16, 9, 0, tzinfo=dt.UTC))
+    assert "La date limite du 15/01/2022 est passée" in app_client.get("/exports").text
 
 
 @pytest.mark.parametrize("path", list(DOWNLOADS))
