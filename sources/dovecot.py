@@ -294,20 +294,35 @@ service imap-login {{
         (self.passwd / user).write_text(f"{user}:{{PLAIN}}{password}\n")
         return ImapAccount(self.host, self.port, user, password, self.homes / user / "Maildir")
 
-    def kick(self, user: str) -> None:
-        """Drop every connection of ``user`` (``doveadm kick``); the server keeps running."""
+    def _doveadm(self, *args: str) -> str:
         doveadm = doveadm_binary()
         if doveadm is None:
             raise DovecotError("doveadm is not installed: install dovecot-imapd.")
         result = subprocess.run(
-            [doveadm, "-c", str(self.conf), "kick", user],
+            [doveadm, "-c", str(self.conf), *args],
             capture_output=True,
             text=True,
             timeout=30,
             check=False,
         )
         if result.returncode != 0:
-            raise DovecotError(f"doveadm kick failed: {result.stdout}{result.stderr}")
+            raise DovecotError(f"doveadm {args[0]} failed: {result.stdout}{result.stderr}")
+        return result.stdout
+
+    def kick(self, user: str, timeout: float = 10.0) -> None:
+        """Drop every connection of ``user`` (``doveadm kick``) and wait until their
+        processes are gone (``kick`` only signals them); the server keeps running."""
+        pids = {
+            int(fields[2])
+            for line in self._doveadm("who", "-1", user).splitlines()[1:]
+            if len(fields := line.split()) >= 3 and fields[0] == user and fields[2].isdigit()
+        }
+        self._doveadm("kick", user)
+        deadline = time.monotonic() + timeout
+        while pids and time.monotonic() < deadline:
+            pids = {p for p in pids if Path(f"/proc/{p}").exists()}
+            if pids:
+                time.sleep(0.02)
 
 
 def _reachable(folder: Path, uid: int, gid: int) -> bool:
