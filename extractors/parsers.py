@@ -32,7 +32,7 @@ PDFIUM_LOCK = threading.RLock()
 
 @dataclass
 class Rendered:
-    image: Image.Image  # RGB
+    image: Image.Image  # RGB; L when the source is a grey image (no colour to look at)
     px_per_pt: float  # pixels per PDF point of the page
 
 
@@ -420,7 +420,11 @@ class ImageParser(Parser):
                 with warnings.catch_warnings():
                     warnings.simplefilter("ignore", Image.DecompressionBombWarning)
                     frame = ImageOps.exif_transpose(self.img.copy())
-                    return frame.convert("RGB")
+                    # a grey scan stays grey: no colour to look for, a third of the pixels
+                    grey = frame.mode in ("1", "L", "LA", "I", "I;16", "F") or (
+                        frame.mode == "P" and _grey_palette(frame)
+                    )
+                    return frame.convert("L" if grey else "RGB")
             except (OSError, ValueError, SyntaxError, EOFError) as exc:
                 raise ExtractionError(
                     f"La page {index + 1} de l'image est endommagée.", "corrupt"
@@ -428,6 +432,11 @@ class ImageParser(Parser):
 
     def close(self) -> None:
         self.img.close()
+
+
+def _grey_palette(img: Image.Image) -> bool:
+    pal = img.getpalette() or []
+    return all(pal[i] == pal[i + 1] == pal[i + 2] for i in range(0, len(pal) - 2, 3))
 
 
 def _image_dpi(info_dpi: object, w: int, h: int) -> float:
