@@ -7,7 +7,8 @@ corpus's ground truth: seconds, no OCR), creates a triager account, serves the a
 uvicorn on 127.0.0.1 (a free port, in a thread), then drives the Debian Chromium
 (Playwright, headless, no download of a browser) to: tableau-de-bord.png,
 collectivites.png, dossier.png, triage.png, exports.png. Same seed, same data: the
-pictures change only when the pages do.
+pictures change when the pages do, and by the times shown (evaluation time, days
+since the deadline).
 """
 
 from __future__ import annotations
@@ -90,7 +91,11 @@ def pick_dossier(settings: Any) -> str:
                                 f"&page={evidence.get('page', 1)}&field={name}"
                             )
         fallback = next((r["code"] for r in rows if r["status"] == "incomplete"), rows[0]["code"])
+        found = crud.get_collectivity_by_code(s, fallback)
+        documents = [d.id for d in crud.list_documents(s, found.id)] if found and found.id else []
     ctx.engine.dispose()
+    if documents:  # the page viewer open on the first piece's first page
+        return f"/collectivites/{fallback}?doc={documents[0]}&page=1"
     return f"/collectivites/{fallback}"
 
 
