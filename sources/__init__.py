@@ -71,6 +71,10 @@ deep…) come back with a French ``problem``; ``notes`` tell of corrected names.
 
 Limits — ``sources.limits``: ``SourceLimits`` (file, message, unpacked-total,
 attachment-count, ZIP-member and nesting caps), ``DEFAULT_SOURCE_LIMITS``.
+
+A local mailbox — ``sources.dovecot`` (not imported here): ``LocalDovecot`` starts a
+Dovecot of its own on 127.0.0.1 (``intake demo --read``, the IMAP tests);
+``deliver(account, raws)`` APPENDs messages with their receipt time as INTERNALDATE.
 """
 
 from sources.folders import FolderError, FolderFile, eml_folder, scan_folder
