@@ -322,6 +322,17 @@ def test_filters(app_client: TestClient, login_as: Any, web_home: Any) -> None:
     bad = app_client.get("/exports/statut.csv?statut=perdu")
     assert bad.status_code == 400
     assert "Statut inconnu" in bad.text and "Traceback" not in bad.text
+    for hostile in (
+        "/exports/besoins.csv?departement=" + "x" * 40,
+        "/exports/relances.pdf?statut=%00",
+        "/collectivites/%3Cscript%3E/relance.pdf",
+        "/collectivites/" + "9" * 300 + "/relance.pdf",
+    ):
+        answer = app_client.get(hostile)
+        assert answer.status_code in (400, 404), hostile
+        assert "Traceback" not in answer.text and "<script>" not in answer.text
+    empty = app_client.get("/exports/statut.csv?departement=ZZ")  # no such département
+    assert empty.status_code == 200 and len(parse_csv(empty.content)) == 1
 
 
 def test_reminder_letters_over_http(app_client: TestClient, login_as: Any, web_home: Any) -> None:
