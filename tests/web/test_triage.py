@@ -244,3 +244,48 @@ def test_unflagged_unattached_pieces_are_queued(web_home: WebHome) -> None:
     )
     assert rows[0] is orphan[0]  # unfiled first
     assert orphan[0]["source"]["file"] == "orphan.pdf"
+
+
+def test_a_long_queue_is_paged_most_urgent_first(
+    app_client: TestClient, web_home: WebHome, login_as: Login
+) -> None:
+    """Past a page of rows, the queue shows the most urgent page first, the total, and
+    links to the next pages; forms on page 2 come back to page 2."""
+    from dashboard.routes.triage import PAGE_SIZE
+
+    def add_flags(s: Any) -> None:
+        for n in range(PAGE_SIZE + 5):
+            item = crud.add_source_item(
+                s,
+                sha256=f"{n:064x}",
+                size=10,
+                origin="scan",
+                origin_ref=f"page-test-{n}.pdf",
+                channel="registered_mail",
+                original_name=f"page-test-{n}.pdf",
+                actor="system:ingest",
+            )
+            crud.open_flag(
+                s,
+                code="unreadable_file",
+                message=f"Fichier « page-test-{n}.pdf » illisible.",
+                origin="ingest",
+                actor="system:ingest",
+                source_item_id=item.id,
+            )
+
+    _with_session(web_home, add_flags)
+    total = len(_with_session(web_home, lambda s: triage_queue(s, web_home.ctx.campaign), True))
+    assert total > PAGE_SIZE
+    login_as(app_client, "triager")
+    first = app_client.get("/triage")
+    assert len(_reasons(first.text)) == PAGE_SIZE
+    pages = -(-total // PAGE_SIZE)
+    assert f"({total} à traiter, page 1 sur {pages})" in html.unescape(first.text)
+    assert 'href="/triage?page=2" rel="next"' in first.text
+    second = app_client.get("/triage?page=2")
+    assert len(_reasons(second.text)) == min(PAGE_SIZE, total - PAGE_SIZE)
+    assert 'name="next" value="/triage?page=2"' in second.text
+    # hostile or out-of-range page numbers fall back to a valid page
+    assert app_client.get("/triage?page=abc").status_code == 200
+    assert f"page {pages} sur {pages}" in html.unescape(app_client.get("/triage?page=999").text)
