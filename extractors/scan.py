@@ -98,22 +98,30 @@ def _ocr_page(source: PageSource, limits: Limits, labels: Mapping[str, str]) -> 
     orient = imaging.detect_orientation(small)
     to_proc = imaging.quarter_turn(orient.rotation, gray_img.width, gray_img.height)
     gray_img = imaging.rotate_image(gray_img, orient.rotation)
-    angle = orient.skew
-    if angle:
-        to_proc = imaging.small_rotation(angle, gray_img.width, gray_img.height) @ to_proc
-        gray_img = gray_img.rotate(angle, resample=Image.Resampling.BILINEAR, fillcolor=255)
 
-    # a grey scan's stamp, found by its mid-grey ink and read alone, is wiped from the
-    # image the page's OCR reads: its strokes no longer hide the type under it
+    # a grey scan's stamp, found by its mid-grey ink and read alone (before the deskew's
+    # resampling blurs its strokes: the stamp is straightened on its own), is wiped from
+    # the image the page's OCR reads: its strokes no longer hide the type under it
     from extractors.stamp import find_gray_stamps, read_located_gray_stamp, wipe_stamp
 
     gray_read: StampRead | None = None
-    ocr_img = gray_img
+    levels: tuple[float, float] | None = None
     if not any(looks_like_stamp(s) and find_dates(s.text) for s in stamps):
         located = read_located_gray_stamp(gray_img, unit, timeout=limits.ocr_timeout_s)
         if located is not None:
             gray_read, levels = located
-            ocr_img = wipe_stamp(gray_img, gray_read.box, levels)
+    angle = orient.skew
+    if angle:
+        turn = imaging.small_rotation(angle, gray_img.width, gray_img.height)
+        to_proc = turn @ to_proc
+        gray_img = gray_img.rotate(angle, resample=Image.Resampling.BILINEAR, fillcolor=255)
+        if gray_read is not None:
+            x0, y0, x1, y1 = turn.map_box(gray_read.box)
+            box = (max(0.0, x0), max(0.0, y0), min(gray_img.width, x1), min(gray_img.height, y1))
+            gray_read = StampRead(gray_read.text, box, gray_read.conf)
+    ocr_img = gray_img
+    if gray_read is not None and levels is not None:
+        ocr_img = wipe_stamp(gray_img, gray_read.box, levels)
     words = run_tesseract(ocr_img, dpi=dpi, timeout=limits.ocr_timeout_s)
     if _weak(words) and gray_read is None:
         # orientation unsure and the text reads badly: try the page the other way up
