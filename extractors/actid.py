@@ -44,6 +44,9 @@ class ActId:
 
 
 def luhn_ok(digits: str) -> bool:
+    """The Luhn check of a SIREN (the La Poste exception is the caller's)."""
+    if not digits.isdigit():
+        return False
     total = 0
     for i, c in enumerate(reversed(digits)):
         n = int(c)

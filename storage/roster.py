@@ -52,6 +52,7 @@ from typing import Any
 
 from sqlmodel import Session, select
 
+from extractors.actid import luhn_ok
 from storage import audit
 from storage.crud import COLLECTIVITY_FIELDS
 from storage.models import Collectivity
@@ -131,20 +132,6 @@ class ImportReport:
 
 # --------------------------------------------------------------------------------------
 # SIREN
-
-
-def luhn_ok(number: str) -> bool:
-    if not number.isdigit():
-        return False
-    total = 0
-    for i, ch in enumerate(reversed(number)):
-        d = int(ch)
-        if i % 2 == 1:
-            d *= 2
-            if d > 9:
-                d -= 9
-        total += d
-    return total % 10 == 0
 
 
 def luhn_check_digit(body: str) -> str:
