@@ -106,11 +106,8 @@ def safe_text(value: str) -> str:
     return "'" + text if text.startswith(_DANGEROUS_START) else text
 
 
-def _clean(value: str) -> str:
-    return _CONTROL.sub("", value)
-
-
-def _date(value: Any) -> dt.date | None:
+def as_date(value: Any) -> dt.date | None:
+    """A date from a date, a datetime or an ISO string (None when it is none of them)."""
     if value is None or value == "":
         return None
     if isinstance(value, dt.datetime):
@@ -118,9 +115,13 @@ def _date(value: Any) -> dt.date | None:
     if isinstance(value, dt.date):
         return value
     try:
-        return dt.date.fromisoformat(str(value))
+        return dt.date.fromisoformat(str(value)[:10])
     except ValueError:
         return None
+
+
+def _clean(value: str) -> str:
+    return _CONTROL.sub("", value)
 
 
 def _int(value: Any) -> int | None:
@@ -154,7 +155,7 @@ def status_table_cells(rows: Iterable[Mapping[str, Any]], campaign: Campaign) ->
                 _route_label(campaign, r.get("route")),
                 STATUS_LABELS.get(str(r.get("status")), str(r.get("status") or "")),
                 ", ".join(_piece_short(campaign, str(m)) for m in r.get("missing") or []),
-                _date(r.get("received_on")),
+                as_date(r.get("received_on")),
                 bool(r.get("late")),
                 _int(r.get("schools")),
                 _int(r.get("student_accounts")),
@@ -183,7 +184,7 @@ def needs_table(rows: Iterable[Mapping[str, Any]]) -> list[list[Any]]:
             str(r.get("name") or ""),
             str(r.get("department") or ""),
             STATUS_LABELS.get(str(r.get("status")), str(r.get("status") or "")),
-            _date(r.get("received_on")),
+            as_date(r.get("received_on")),
             _int(r.get("schools")),
             _int(r.get("student_accounts")),
         ]

@@ -21,6 +21,7 @@ from fastapi.templating import Jinja2Templates
 from jinja2 import pass_context
 
 from dashboard.deps import ROLE_FR, get_ctx, load_user
+from dashboard.exports import as_date
 from dashboard.security import csrf_token
 
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
@@ -40,22 +41,9 @@ env.trim_blocks = True
 env.lstrip_blocks = True
 
 
-def _as_date(value: Any) -> dt.date | None:
-    if value is None or value == "":
-        return None
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    try:
-        return dt.date.fromisoformat(str(value)[:10])
-    except ValueError:
-        return None
-
-
 def date_fr(value: Any) -> str:
     """15/01/2022 (a date, a datetime or an ISO string); empty when unknown."""
-    day = _as_date(value)
+    day = as_date(value)
     return day.strftime("%d/%m/%Y") if day else ""
 
 

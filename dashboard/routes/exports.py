@@ -149,56 +149,54 @@ def exports_page(
 # ---------------------------------------------------------------------- downloads
 
 
+# What each table download is built with: (subject, extension) -> (builder, media type).
+_TABLES: dict[tuple[str, str], tuple[Any, str]] = {
+    ("statut", "csv"): (exports.status_csv, exports.CSV_MEDIA_TYPE),
+    ("statut", "xlsx"): (exports.status_xlsx, exports.XLSX_MEDIA_TYPE),
+    ("besoins", "csv"): (lambda rows, campaign: exports.needs_csv(rows), exports.CSV_MEDIA_TYPE),
+    ("besoins", "xlsx"): (exports.needs_xlsx, exports.XLSX_MEDIA_TYPE),
+}
+
+
+def _table_download(
+    request: Request, s: Session, subject: str, ext: str, status: str | None, department: str | None
+) -> Response:
+    """One table export, filtered, as an attachment named after the campaign and the day."""
+    campaign = get_ctx(request).campaign
+    filters = _filters(status, department)
+    build, media_type = _TABLES[(subject, ext)]
+    name = exports.export_filename(
+        campaign, subject + _suffix(filters), ext, _today(request, campaign)
+    )
+    return _attachment(build(_rows(s, campaign, filters), campaign), media_type, name)
+
+
 @router.get("/exports/statut.csv")
 def status_csv(
     request: Request, s: ReadDB, user: Viewer, status: Status = None, department: Department = None
 ) -> Response:
-    campaign = get_ctx(request).campaign
-    filters = _filters(status, department)
-    name = exports.export_filename(
-        campaign, "statut" + _suffix(filters), "csv", _today(request, campaign)
-    )
-    content = exports.status_csv(_rows(s, campaign, filters), campaign)
-    return _attachment(content, exports.CSV_MEDIA_TYPE, name)
+    return _table_download(request, s, "statut", "csv", status, department)
 
 
 @router.get("/exports/statut.xlsx")
 def status_xlsx(
     request: Request, s: ReadDB, user: Viewer, status: Status = None, department: Department = None
 ) -> Response:
-    campaign = get_ctx(request).campaign
-    filters = _filters(status, department)
-    name = exports.export_filename(
-        campaign, "statut" + _suffix(filters), "xlsx", _today(request, campaign)
-    )
-    content = exports.status_xlsx(_rows(s, campaign, filters), campaign)
-    return _attachment(content, exports.XLSX_MEDIA_TYPE, name)
+    return _table_download(request, s, "statut", "xlsx", status, department)
 
 
 @router.get("/exports/besoins.csv")
 def needs_csv(
     request: Request, s: ReadDB, user: Viewer, status: Status = None, department: Department = None
 ) -> Response:
-    campaign = get_ctx(request).campaign
-    filters = _filters(status, department)
-    name = exports.export_filename(
-        campaign, "besoins" + _suffix(filters), "csv", _today(request, campaign)
-    )
-    return _attachment(exports.needs_csv(_rows(s, campaign, filters)), exports.CSV_MEDIA_TYPE, name)
+    return _table_download(request, s, "besoins", "csv", status, department)
 
 
 @router.get("/exports/besoins.xlsx")
 def needs_xlsx(
     request: Request, s: ReadDB, user: Viewer, status: Status = None, department: Department = None
 ) -> Response:
-    campaign = get_ctx(request).campaign
-    filters = _filters(status, department)
-    name = exports.export_filename(
-        campaign, "besoins" + _suffix(filters), "xlsx", _today(request, campaign)
-    )
-    return _attachment(
-        exports.needs_xlsx(_rows(s, campaign, filters), campaign), exports.XLSX_MEDIA_TYPE, name
-    )
+    return _table_download(request, s, "besoins", "xlsx", status, department)
 
 
 @router.get("/exports/relances.pdf")
