@@ -14,7 +14,6 @@ since the deadline).
 from __future__ import annotations
 
 import argparse
-import socket
 import sys
 import tempfile
 import threading
@@ -25,24 +24,8 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--disable-dev-shm-usage",
-]
 LOGIN, PASSWORD = "c.moreau", "guide-utilisateur-2022"
 WIDTH, MAX_HEIGHT = 1280, 1500
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def build_demo(root: Path) -> Any:
@@ -111,12 +94,14 @@ def main() -> None:
     from playwright.sync_api import sync_playwright
 
     from dashboard.app import create_app
+    from sources.dovecot import free_port
+    from tests.web.conftest import CHROMIUM_ARGS  # the browser tests' launch flags
 
     args.out.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="screenshots-") as tmp:
         settings = build_demo(Path(tmp))
         dossier_url = pick_dossier(settings)
-        port = _free_port()
+        port = free_port()
         app = create_app(settings)
         server = uvicorn.Server(
             uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off")

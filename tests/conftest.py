@@ -13,7 +13,6 @@ from __future__ import annotations
 import itertools
 import os
 import shutil
-import socket
 import subprocess
 import tempfile
 import time
@@ -24,16 +23,12 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine
 
+from sources.dovecot import free_port
+
 pytest_plugins = ["tests.dovecot", "tests.prefect_server"]
 
 PG_BIN = Path(os.environ.get("INTAKE_PG_BIN", "/usr/lib/postgresql/15/bin"))
 PG_USER = "postgres"
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @dataclass
@@ -90,7 +85,7 @@ class PostgresCluster:
         if result.returncode != 0:
             pytest.fail(f"initdb failed:\n{result.stdout}\n{result.stderr}", pytrace=False)
         for _attempt in range(5):
-            self.port = _free_port()
+            self.port = free_port()
             options = (
                 f"-c listen_addresses=127.0.0.1 -p {self.port} -k {self.base} "
                 "-c fsync=off -c synchronous_commit=off -c full_page_writes=off "

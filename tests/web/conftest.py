@@ -20,7 +20,6 @@ import datetime as dt
 import os
 import re
 import shutil
-import socket
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -38,6 +37,7 @@ from dashboard.security import hash_password
 from flows.dossiers import reevaluate
 from flows.truth import load_truth
 from samples import Manifest, generate
+from sources.dovecot import free_port
 from storage import crud
 from storage.db import connect, session
 from storage.files import FileStore
@@ -197,12 +197,6 @@ def login_as(web_home: WebHome) -> Callable[[TestClient, str], str]:
 # ---------------------------------------------------------------------- browser tests
 
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @dataclass
 class LiveServer:
     url: str
@@ -216,7 +210,7 @@ def live_server(web_home: WebHome) -> Iterator[LiveServer]:
     """The app served by uvicorn on 127.0.0.1 in a thread of the test process."""
     import uvicorn
 
-    port = _free_port()
+    port = free_port()
     app = create_app(web_home.settings)
     config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
     server = uvicorn.Server(config)
