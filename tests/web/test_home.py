@@ -21,8 +21,9 @@ from fastapi.testclient import TestClient
 
 from dashboard import stats
 from flows.dossiers import status_table
+from sources.dovecot import free_port
 from storage.db import session
-from tests.web.conftest import MutableClock, WebHome, _free_port
+from tests.web.conftest import MutableClock, WebHome
 
 INTAKE = Path(sys.executable).with_name("intake")
 
@@ -195,7 +196,7 @@ def test_deadline_text(today: dt.date, text: str) -> None:
 def test_demo_ends_by_serving_the_dashboard(tmp_path: Path) -> None:
     """``intake demo`` (ground truth, 1 collectivity) prints the URL and a fresh
     ``demo`` password, serves the app on its home until interrupted."""
-    port = _free_port()
+    port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("INTAKE_")}
     env.update(INTAKE_HOME=str(tmp_path / "unused"), INTAKE_WEB_PORT=str(port))
     proc = subprocess.Popen(
