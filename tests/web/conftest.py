@@ -17,9 +17,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 import re
 import shutil
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -278,3 +281,23 @@ def browser_login(page: Any, server: LiveServer, role: str) -> str:
 @pytest.fixture(name="browser_login")
 def _browser_login() -> Callable[..., str]:
     return browser_login
+
+
+INTAKE = Path(sys.executable).with_name("intake")
+
+
+def intake_status(home: Path) -> list[dict[str, Any]]:
+    """``intake status --json`` run as a real process on the home (no INTAKE_* leaking in)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("INTAKE_")}
+    env["INTAKE_HOME"] = str(home)
+    done = subprocess.run(
+        [str(INTAKE), "status", "--json"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    rows: list[dict[str, Any]] = json.loads(done.stdout)
+    return rows

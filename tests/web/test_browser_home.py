@@ -4,36 +4,14 @@ home, and the French error for a wrong password."""
 
 from __future__ import annotations
 
-import json
-import os
 import re
-import subprocess
-import sys
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.web.conftest import PASSWORDS, LiveServer
+from tests.web.conftest import PASSWORDS, LiveServer, intake_status
 
 pytestmark = pytest.mark.browser
-INTAKE = Path(sys.executable).with_name("intake")
-
-
-def intake_status(home: Path) -> list[dict[str, Any]]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("INTAKE_")}
-    env["INTAKE_HOME"] = str(home)
-    done = subprocess.run(
-        [str(INTAKE), "status", "--json"],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=120,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr
-    rows: list[dict[str, Any]] = json.loads(done.stdout)
-    return rows
 
 
 def test_login_form_then_dashboard_numbers_equal_intake_status(

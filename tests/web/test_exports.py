@@ -5,12 +5,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-import json
-import os
 import re
-import subprocess
-import sys
-from pathlib import Path
 from typing import Any
 
 import pypdf
@@ -30,6 +25,7 @@ from dashboard.exports import (
     status_csv,
     status_xlsx,
 )
+from tests.web.conftest import intake_status
 
 
 @pytest.fixture(scope="module")
@@ -207,23 +203,6 @@ DOWNLOADS = {
     "/exports/besoins.xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     "/exports/relances.pdf?statut=incomplete": "application/pdf",
 }
-INTAKE = Path(sys.executable).with_name("intake")
-
-
-def intake_status(home: Path) -> list[dict[str, Any]]:
-    """``intake status --json`` run as a real process on the home."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("INTAKE_")}
-    env["INTAKE_HOME"] = str(home)
-    done = subprocess.run(
-        [str(INTAKE), "status", "--json"],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=120,
-        check=True,
-    )
-    rows: list[dict[str, Any]] = json.loads(done.stdout)
-    return rows
 
 
 @pytest.mark.parametrize(
