@@ -93,9 +93,14 @@ def test_evidence_box_drawn_over_the_page(
     page.wait_for_function(
         "img => img.complete && img.naturalWidth > 0", arg=image.element_handle()
     )
-    img = image.bounding_box()
-    box = page.locator("#visionneuse .evidence-box.active").bounding_box()
-    assert img is not None and box is not None
+    # Both rectangles read in one go: a scroll between two reads (the #visionneuse
+    # anchor) would shift one and not the other.
+    img, box = page.evaluate(
+        """() => [document.querySelector('#visionneuse img.page-image'),
+                  document.querySelector('#visionneuse .evidence-box.active')]
+                 .map(e => { const r = e.getBoundingClientRect();
+                             return {x: r.x, y: r.y, width: r.width, height: r.height}; })"""
+    )
     scale = img["width"] / A4[0]
     # the box (200, 88, 300, 104) in points, drawn where the words are (within 3 px)
     assert abs(box["x"] - img["x"] - 200 * scale) < 3
