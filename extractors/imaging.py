@@ -159,6 +159,14 @@ def _peakiness(profile: np.ndarray) -> float:
     return float((p * p).sum() * len(p) / (n * n)) if n else 0.0
 
 
+def true_runs(on: np.ndarray) -> list[tuple[int, int]]:
+    """The runs of consecutive True values of a 1-D boolean array, as [start, end)."""
+    edges = np.diff(np.concatenate(([0], on.astype(np.int8), [0])))
+    starts = np.flatnonzero(edges == 1)
+    ends = np.flatnonzero(edges == -1)
+    return [(int(a), int(b)) for a, b in zip(starts, ends, strict=True)]
+
+
 def _up_down_ratio(mask: np.ndarray) -> tuple[float, int]:
     """Ink above the x-height band versus below the baseline, over the text lines of a
     page with horizontal text: > 1 for upright Latin text, < 1 upside down."""
@@ -168,14 +176,7 @@ def _up_down_ratio(mask: np.ndarray) -> tuple[float, int]:
     on = rows > max(1.0, 0.02 * rows.max())
     above = below = 0.0
     lines = 0
-    i, n = 0, len(rows)
-    while i < n:
-        if not on[i]:
-            i += 1
-            continue
-        j = i
-        while j < n and on[j]:
-            j += 1
+    for i, j in true_runs(on):
         seg = rows[i:j]
         if 4 <= len(seg) <= 80 and seg.max() > 0:
             core = np.nonzero(seg >= 0.45 * seg.max())[0]
@@ -184,7 +185,6 @@ def _up_down_ratio(mask: np.ndarray) -> tuple[float, int]:
                 above += float(seg[:c0].sum())
                 below += float(seg[c1 + 1 :].sum())
                 lines += 1
-        i = j
     if below <= 0:
         return (10.0 if above > 0 else 1.0), lines
     return above / below, lines

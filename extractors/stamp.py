@@ -335,19 +335,7 @@ def _text_rows(mask: np.ndarray, px_per_pt: float) -> list[tuple[int, int]]:
     if rows.size == 0 or rows.max() == 0:
         return []
     on = rows > max(3, 0.04 * rows.max())
-    runs: list[tuple[int, int]] = []
-    i, n = 0, len(on)
-    while i < n:
-        if not on[i]:
-            i += 1
-            continue
-        j = i
-        while j < n and on[j]:
-            j += 1
-        if 5 * px_per_pt <= j - i <= 26 * px_per_pt:
-            runs.append((i, j))
-        i = j
-    return runs
+    return [(i, j) for i, j in imaging.true_runs(on) if 5 * px_per_pt <= j - i <= 26 * px_per_pt]
 
 
 def read_gray_stamp(

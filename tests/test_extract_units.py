@@ -251,3 +251,13 @@ def test_act_id_underscore_lost_by_ocr() -> None:
     assert [a.value for a in find_act_ids("044-214401093-20211213-2021_12-DE du conseil")] == [
         "044-214401093-20211213-2021_12-DE"
     ]
+
+
+def test_true_runs() -> None:
+    import numpy as np
+
+    from extractors.imaging import true_runs
+
+    assert true_runs(np.array([1, 1, 0, 1, 0, 0, 1, 1, 1], bool)) == [(0, 2), (3, 4), (6, 9)]
+    assert true_runs(np.array([0, 1, 1, 0], bool)) == [(1, 3)]
+    assert true_runs(np.array([], bool)) == [] and true_runs(np.zeros(3, bool)) == []
