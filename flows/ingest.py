@@ -129,6 +129,19 @@ def list_pending(
     return pending
 
 
+# The listing made by run_ingest's nothing-new check, handed to the flow it then starts
+# in this process, so that a run reads and hashes the folders once (flow parameters go
+# through Prefect's API: a listing cannot be one). Keyed by what was listed; the flow
+# takes it (or lists itself) and run_ingest clears it after the flow.
+_PRELISTED: dict[tuple[str | None, str | None, bool], Pending] = {}
+
+
+def _listing_key(
+    scans_dir: Path | None, eml_dir: Path | None, imap: bool
+) -> tuple[str | None, str | None, bool]:
+    return (str(scans_dir) if scans_dir else None, str(eml_dir) if eml_dir else None, imap)
+
+
 def nothing_new(
     settings: Settings,
     *,
@@ -136,11 +149,12 @@ def nothing_new(
     eml_dir: Path | None,
     imap: bool,
     settle_seconds: float,
+    hand_over: bool = False,
 ) -> IngestSummary | None:
     """The summary of a run that would do nothing — no item to read, file or move and
     no dossier left stale by a killed run (re-evaluation would then touch none) — or
     None when there is work, or when the check itself failed (the flow then runs and
-    reports it)."""
+    reports it). With ``hand_over``, a listing with work is kept for the flow."""
     from cli.context import AppContext
     from storage import crud
     from storage.db import session
@@ -156,11 +170,14 @@ def nothing_new(
             imap=imap,
             settle_seconds=settle_seconds,
         )
+        if hand_over:
+            _PRELISTED[_listing_key(scans_dir, eml_dir, imap)] = pending
         if not pending.empty:
             return None
         with session(ctx.engine, readonly=True) as s:
             if crud.stale_dossier_ids(s):
                 return None
+        _PRELISTED.clear()
     except Exception as exc:  # the flow runs, retries and reports properly
         log.info("listing before the run failed, the flow will run: %r", exc)
         return None
@@ -366,15 +383,17 @@ def build_flow() -> Any:
         f = filing.Filing.open(ctx.engine, ctx.store, ctx.campaign)
         summary = IngestSummary()
         futures: list[Any] = []
-        pending = list_pending(
-            f.engine,
-            settings,
-            ctx.campaign.tz,
-            scans_dir=scans_dir,
-            eml_dir=eml_dir,
-            imap=imap,
-            settle_seconds=settle_seconds,
-        )
+        pending = _PRELISTED.pop(_listing_key(scans_dir, eml_dir, imap), None)
+        if pending is None:
+            pending = list_pending(
+                f.engine,
+                settings,
+                ctx.campaign.tz,
+                scans_dir=scans_dir,
+                eml_dir=eml_dir,
+                imap=imap,
+                settle_seconds=settle_seconds,
+            )
         summary.waiting = pending.waiting
         for origin, ff in pending.ready:
             futures.append((scan_task if origin == "scan" else eml_task).submit(f, ff))
@@ -428,6 +447,7 @@ def run_ingest(
             eml_dir=eml_dir,
             imap=imap,
             settle_seconds=settle_seconds,
+            hand_over=True,
         )
         if idle is not None:
             log.info("nothing new: the flow was not started")
@@ -437,12 +457,15 @@ def run_ingest(
             return done
     prefect_environment(settings)
     flow = build_flow()
-    result: dict[str, Any] = flow(
-        scans_dir=str(scans_dir) if scans_dir else None,
-        eml_dir=str(eml_dir) if eml_dir else None,
-        imap=imap,
-        settle_seconds=settle_seconds,
-    )
+    try:
+        result: dict[str, Any] = flow(
+            scans_dir=str(scans_dir) if scans_dir else None,
+            eml_dir=str(eml_dir) if eml_dir else None,
+            imap=imap,
+            settle_seconds=settle_seconds,
+        )
+    finally:
+        _PRELISTED.clear()
     result["seconds"] = round((dt.datetime.now(dt.UTC) - started).total_seconds(), 2)
     return result
 

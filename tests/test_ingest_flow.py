@@ -266,6 +266,20 @@ def test_nothing_new_skips_prefect_but_never_a_stale_dossier(
         return nothing_new(settings, scans_dir=scans, eml_dir=mail, imap=False, settle_seconds=0)
 
     assert idle() is None  # everything to read
+    # run_ingest hands that listing to the flow it starts, so a run hashes the folders once
+    from flows import ingest
+
+    key = ingest._listing_key(scans, mail, False)
+    assert key not in ingest._PRELISTED  # only when asked to hand it over
+    settings = Settings(home=home, database_url=None)
+    assert (
+        nothing_new(
+            settings, scans_dir=scans, eml_dir=mail, imap=False, settle_seconds=0, hand_over=True
+        )
+        is None
+    )
+    handed = ingest._PRELISTED.pop(key)
+    assert len(handed.ready) + len(handed.unusable) == len(corpus.files)
     last = f"committed:{len(corpus.files)}"  # killed once every item is filed
     assert run(home, prefect_api, *args, env={"INTAKE_FAULT": last}).returncode == -9
     assert idle() is None  # nothing to read, but stale dossiers to re-evaluate
