@@ -14,8 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from markupsafe import Markup, escape
-from sqlalchemy import func
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from config.campaign import Campaign
 from dashboard.pages import VIEW_WIDTH, PageError, PageRenderer
@@ -611,15 +610,10 @@ def collectivity_datalist(session: Session, cache: dict[str, Any] | None = None)
     """The ``<datalist id="collectivites">`` of every collectivity (``code — name``) that
     the attach forms suggest from. Built from two columns only, and kept in ``cache``
     (e.g. the app's state) until the roster changes (count or last update)."""
-    key = session.exec(
-        select(func.count(col(Collectivity.id)), func.max(col(Collectivity.updated_at)))
-    ).one()
-    stamp = (int(key[0] or 0), str(key[1]))
+    stamp = crud.roster_stamp(session)
     if cache is not None and cache.get("stamp") == stamp:
         return cache["html"]  # type: ignore[no-any-return]
-    rows = session.exec(
-        select(Collectivity.code, Collectivity.name).order_by(col(Collectivity.code))
-    ).all()
+    rows = crud.collectivity_codes_and_names(session)
     options = "".join(f'<option value="{escape(code)} — {escape(name)}">' for code, name in rows)
     html = Markup(f'<datalist id="collectivites">{options}</datalist>')
     if cache is not None:

@@ -1375,6 +1375,28 @@ def document_ids_with_flags(session: Session) -> set[int]:
     return {int(r) for r in rows if r is not None}
 
 
+def list_departments(session: Session) -> list[str]:
+    """The départements of the roster, sorted."""
+    rows = session.exec(select(Collectivity.department).distinct()).all()
+    return sorted({str(d) for d in rows if d})
+
+
+def roster_stamp(session: Session) -> tuple[int, str]:
+    """What changes whenever the roster does (its size, its last update): a cache key."""
+    count, last = session.exec(
+        select(func.count(col(Collectivity.id)), func.max(col(Collectivity.updated_at)))
+    ).one()
+    return int(count or 0), str(last)
+
+
+def collectivity_codes_and_names(session: Session) -> list[tuple[str, str]]:
+    """Every collectivity's (code, name), by code: two columns, no ORM objects."""
+    rows = session.exec(
+        select(Collectivity.code, Collectivity.name).order_by(col(Collectivity.code))
+    ).all()
+    return [(str(code), str(name)) for code, name in rows]
+
+
 def search_collectivities(session: Session, text: str, *, limit: int = 20) -> list[Collectivity]:
     """Collectivities whose code or SIREN starts with ``text`` or whose name contains it
     (case-insensitive), by code."""

@@ -653,3 +653,25 @@ def test_search_collectivities(engine: Engine) -> None:
         assert crud.search_collectivities(s, "  ") == []
         assert crud.search_collectivities(s, "%") == []
         assert crud.search_collectivities(s, "_") == []
+
+
+def test_roster_lists_for_the_web_app(engine: Engine) -> None:
+    """Départements, (code, name) pairs and the roster's cache key, which changes with
+    any roster change."""
+    with session(engine) as s:
+        assert crud.list_departments(s) == [] and crud.collectivity_codes_and_names(s) == []
+        empty = crud.roster_stamp(s)
+        _nantes(s)
+        crud.upsert_collectivity(
+            s,
+            {"code": "49007", "name": "Angers", "department": "49", "kind": "commune"},
+            actor="system:test",
+        )
+        assert crud.list_departments(s) == ["44", "49"]
+        assert crud.collectivity_codes_and_names(s) == [("44109", "Nantes"), ("49007", "Angers")]
+        two = crud.roster_stamp(s)
+        assert two != empty and two[0] == 2
+        angers = crud.get_collectivity_by_code(s, "49007")
+        assert angers is not None
+        crud.update_collectivity(s, angers, {"name": "Angers (ville)"}, actor="system:test")
+        assert crud.roster_stamp(s) != two

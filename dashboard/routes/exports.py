@@ -13,7 +13,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import Response
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from config.campaign import Campaign
 from dashboard import exports
@@ -99,11 +99,6 @@ def _attachment(content: bytes, media_type: str, filename: str) -> Response:
     )
 
 
-def _departments(s: Session) -> list[str]:
-    rows = s.exec(select(Collectivity.department).distinct()).all()
-    return sorted({str(d) for d in rows if d})
-
-
 # --------------------------------------------------------------------------- page
 
 
@@ -137,7 +132,7 @@ def exports_page(
         letters=letters,
         statut=filters.get("status", ""),
         departement=filters.get("department", ""),
-        departments=[(d, department_label(d)) for d in _departments(s)],
+        departments=[(d, department_label(d)) for d in crud.list_departments(s)],
         department_label=department_label,
         statuses=DOSSIER_STATUSES,
         query=("?" + query) if query else "",
