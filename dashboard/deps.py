@@ -12,6 +12,7 @@ follows sees the change), and rolls back when it raises.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator
 from typing import Annotated, Any
 from urllib.parse import quote
@@ -50,6 +51,17 @@ def get_ctx(request: Request) -> AppContext:
     ctx = request.app.state.ctx
     assert isinstance(ctx, AppContext)
     return ctx
+
+
+def now(request: Request) -> dt.datetime:
+    """The app's clock (``create_app(clock=...)``; the real time by default)."""
+    clock = getattr(request.app.state, "clock", None)
+    return clock() if clock else dt.datetime.now(dt.UTC)
+
+
+def today(request: Request) -> dt.date:
+    """Today in the campaign's timezone, by the app's clock."""
+    return get_ctx(request).campaign.local_date(now(request))
 
 
 def db(request: Request) -> Iterator[Session]:

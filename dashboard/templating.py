@@ -20,7 +20,7 @@ from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 from jinja2 import pass_context
 
-from dashboard.deps import ROLE_FR, get_ctx, load_user
+from dashboard.deps import ROLE_FR, get_ctx, load_user, now
 from dashboard.exports import as_date
 from dashboard.security import csrf_token
 
@@ -148,14 +148,12 @@ def render(
     """The page ``template_name`` with the common context (see the module docstring)."""
     ctx = get_ctx(request)
     campaign = ctx.campaign
-    clock = getattr(request.app.state, "clock", None)
-    now = clock() if clock else dt.datetime.now(dt.UTC)
     context.setdefault("nav", _nav_for(request.url.path))
     base: dict[str, Any] = {
         "user": load_user(request),
         "csrf_token": csrf_token(request.session),
         "campaign": campaign,
-        "now": now,
+        "now": now(request),
         "nav_items": NAV,
         "flashes": lambda: pop_flashes(request),
     }

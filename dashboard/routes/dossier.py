@@ -19,8 +19,7 @@ from fastapi.responses import RedirectResponse, Response
 from markupsafe import Markup
 from sqlmodel import Session
 
-from config.campaign import Campaign
-from dashboard.deps import CSRF, DB, ReadDB, Triager, Viewer, actor, get_ctx
+from dashboard.deps import CSRF, DB, ReadDB, Triager, Viewer, actor, get_ctx, today
 from dashboard.routes.documents import page_renderer
 from dashboard.templating import flash, render
 from dashboard.views import (
@@ -53,12 +52,6 @@ async def form_data(request: Request) -> dict[str, str]:
 
 
 Form = Annotated[dict[str, str], Depends(form_data)]
-
-
-def today_local(request: Request, campaign: Campaign) -> dt.date:
-    clock = getattr(request.app.state, "clock", None)
-    now = clock() if clock else dt.datetime.now(dt.UTC)
-    return campaign.local_date(now)
 
 
 def datalist(request: Request, s: Session) -> Markup:
@@ -136,7 +129,7 @@ def dossier_page(
         ctx.campaign,
         collectivity,
         page_renderer(request),
-        today=today_local(request, ctx.campaign),
+        today=today(request),
         doc=doc,
         page=page,
         field_name=field,

@@ -7,7 +7,6 @@ named after the campaign and the day (campaign time zone) and sent as attachment
 
 from __future__ import annotations
 
-import datetime as dt
 from collections import Counter
 from typing import Annotated, Any
 
@@ -17,7 +16,7 @@ from sqlmodel import Session
 
 from config.campaign import Campaign
 from dashboard import exports
-from dashboard.deps import ReadDB, Viewer, get_ctx
+from dashboard.deps import ReadDB, Viewer, get_ctx, today
 from dashboard.letters import PDF_MEDIA_TYPE, LetterError, Reminder, reminder_from, reminders_pdf
 from dashboard.stats import department_label
 from dashboard.templating import render
@@ -29,12 +28,6 @@ router = APIRouter()
 
 Status = Annotated[str | None, Query(alias="statut", max_length=16)]
 Department = Annotated[str | None, Query(alias="departement", max_length=32)]
-
-
-def _today(request: Request, campaign: Campaign) -> dt.date:
-    clock = getattr(request.app.state, "clock", None)
-    now = clock() if clock else dt.datetime.now(dt.UTC)
-    return campaign.local_date(now)
 
 
 def _filters(status: str | None, department: str | None) -> dict[str, str]:
@@ -137,7 +130,7 @@ def exports_page(
         statuses=DOSSIER_STATUSES,
         query=("?" + query) if query else "",
         letters_enabled=campaign.letters is not None,
-        deadline_passed=_today(request, campaign) > campaign.deadline,
+        deadline_passed=today(request) > campaign.deadline,
     )
 
 
@@ -160,9 +153,7 @@ def _table_download(
     campaign = get_ctx(request).campaign
     filters = _filters(status, department)
     build, media_type = _TABLES[(subject, ext)]
-    name = exports.export_filename(
-        campaign, subject + _suffix(filters), ext, _today(request, campaign)
-    )
+    name = exports.export_filename(campaign, subject + _suffix(filters), ext, today(request))
     return _attachment(build(_rows(s, campaign, filters), campaign), media_type, name)
 
 
@@ -201,12 +192,12 @@ def reminders(
     """Every missing or incomplete dossier's letter, one after the other."""
     campaign = get_ctx(request).campaign
     filters = _filters(status, department)
-    today = _today(request, campaign)
+    day = today(request)
     try:
-        content = reminders_pdf(campaign, _reminders(s, campaign, filters), today=today)
+        content = reminders_pdf(campaign, _reminders(s, campaign, filters), today=day)
     except LetterError as exc:
         raise HTTPException(409, str(exc)) from exc
-    name = exports.export_filename(campaign, "relances" + _suffix(filters), "pdf", today)
+    name = exports.export_filename(campaign, "relances" + _suffix(filters), "pdf", day)
     return _attachment(content, PDF_MEDIA_TYPE, name)
 
 
@@ -231,12 +222,12 @@ def one_reminder(request: Request, s: ReadDB, user: Viewer, code: str) -> Respon
         raise HTTPException(
             404, f"Le dossier de {collectivity.name} est complet : aucune relance à envoyer."
         )
-    today = _today(request, campaign)
+    day = today(request)
     try:
         content = reminders_pdf(
-            campaign, [letter], today=today, title=f"Relance – {collectivity.name}"
+            campaign, [letter], today=day, title=f"Relance – {collectivity.name}"
         )
     except LetterError as exc:
         raise HTTPException(409, str(exc)) from exc
-    name = exports.export_filename(campaign, f"relance-{collectivity.code}", "pdf", today)
+    name = exports.export_filename(campaign, f"relance-{collectivity.code}", "pdf", day)
     return _attachment(content, PDF_MEDIA_TYPE, name)

@@ -7,7 +7,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from dashboard import stats
-from dashboard.deps import ReadDB, Viewer, get_ctx
+from dashboard.deps import ReadDB, Viewer, get_ctx, today
 from dashboard.templating import render
 from flows.dossiers import status_table
 
@@ -18,9 +18,9 @@ router = APIRouter()
 def home(request: Request, s: ReadDB, user: Viewer) -> Response:
     campaign = get_ctx(request).campaign
     rows = status_table(s, campaign)
-    today = request.app.state.clock().astimezone(campaign.tz).date()
+    day = today(request)
     board = stats.dashboard(
-        rows, today=today, deadline=campaign.deadline, opens=campaign.campaign.opens
+        rows, today=day, deadline=campaign.deadline, opens=campaign.campaign.opens
     )
     chart = stats.chart_geometry(board.progress.points, campaign.deadline)
     changes = [

@@ -10,8 +10,8 @@ from collections import Counter
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from dashboard.deps import ReadDB, Viewer, get_ctx
-from dashboard.routes.dossier import datalist, today_local
+from dashboard.deps import ReadDB, Viewer, get_ctx, today
+from dashboard.routes.dossier import datalist
 from dashboard.templating import render
 from flows.triage import UNFILED, reason_fr, triage_queue
 
@@ -25,8 +25,8 @@ PAGE_SIZE = 50
 @router.get("/triage")
 def triage_page(request: Request, s: ReadDB, user: Viewer, page: str = "1") -> Response:
     campaign = get_ctx(request).campaign
-    today = today_local(request, campaign)
-    rows = triage_queue(s, campaign, today)
+    day = today(request)
+    rows = triage_queue(s, campaign, day)
     counts = Counter(r["reason"] for r in rows)
     pages = max(1, (len(rows) + PAGE_SIZE - 1) // PAGE_SIZE)
     current = min(max(1, int(page)), pages) if page.isdigit() and len(page) < 7 else 1
@@ -47,5 +47,5 @@ def triage_page(request: Request, s: ReadDB, user: Viewer, page: str = "1") -> R
         unfiled=UNFILED,
         can_edit=can_edit,
         datalist=datalist(request, s) if needs_list else "",
-        days_left=(campaign.deadline - today).days,
+        days_left=(campaign.deadline - day).days,
     )
