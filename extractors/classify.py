@@ -115,6 +115,9 @@ class PageClass:
 class Split:
     type: str
     pages: list[Page] = field(default_factory=list)
+    # "other" for want of evidence (no title, no clear type, not a letter): the pages
+    # that go on with it may still tell what it is (a title lost under a stamp)
+    unsure: bool = False
 
 
 def _head_text(page: Page) -> str:
@@ -200,9 +203,16 @@ def split_pages(
             continue
         best = pc.best
         if cur is None:
-            docs.append(Split(best or "other", [page]))
+            docs.append(Split(best or "other", [page], unsure=best is None))
+        elif best is None and not continuing and cur.type == "other" and not cur.unsure:
+            # after a letter, an unknown page starts something else (a piece whose
+            # title the scan lost), not a second page of the letter
+            docs.append(Split("other", [page], unsure=True))
         elif continuing or best is None or best == cur.type:
             cur.pages.append(page)
+            if cur.unsure and continuing and best is not None:
+                # page 2 of 4 is clearly a convention: so was its page 1
+                cur.type, cur.unsure = best, False
         else:
             docs.append(Split(best, [page]))
     return docs
