@@ -212,7 +212,13 @@ def accuracy(corpus: Path, verbose: bool = False) -> dict[str, Any]:
     manifest = Manifest.load(corpus)
     paths = [corpus / p for p in manifest.files]
     t = time.perf_counter()
-    results = extract_files(paths, keywords=keywords, signatory_labels=labels)
+    # the roster's names, as the nightly run passes them (OCR'd names' accents)
+    from extractors import Gazetteer
+    from storage.roster import parse_roster_csv, read_roster_file
+
+    roster = corpus / "roster.csv"
+    places = Gazetteer(r.name for r in parse_roster_csv(read_roster_file(roster))[0])
+    results = extract_files(paths, keywords=keywords, signatory_labels=labels, places=places)
     elapsed = time.perf_counter() - t
     print(f"\ncorpus: {len(paths)} files in {elapsed:.0f} s")
 

@@ -208,15 +208,37 @@ def extract(
     ctx: typer.Context,
     files: Annotated[list[Path], typer.Argument(help="PDF, image or .eml files.")],
     as_json: JsonOpt = False,
+    roster: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--roster",
+            help="Roster CSV whose names give OCR'd collectivity names their accents "
+            "(as the nightly run does with the imported roster).",
+        ),
+    ] = None,
 ) -> None:
     """Read files and print the pieces found, with their fields (no database)."""
-    from extractors import extract_files
+    from extractors import Gazetteer, extract_files
     from extractors.report import file_json
+    from storage.roster import RosterFileError, parse_roster_csv, read_roster_file
 
     campaign = _context(ctx).campaign
     keywords = {k: list(p.keywords) for k, p in campaign.pieces.items() if p.keywords}
+    places = None
+    if roster:
+        names: list[str] = []
+        for path in roster:
+            try:
+                rows, _ = parse_roster_csv(read_roster_file(path))
+            except RosterFileError as exc:
+                raise _fail(str(exc)) from exc
+            names += [row.name for row in rows]
+        places = Gazetteer(names)
     results = extract_files(
-        files, keywords=keywords or None, signatory_labels=dict(campaign.signatory_block) or None
+        files,
+        keywords=keywords or None,
+        signatory_labels=dict(campaign.signatory_block) or None,
+        places=places,
     )
     report = [
         file_json(str(given), r.documents, r.error.message_fr if r.error else None)

@@ -16,6 +16,7 @@ import re
 from extractors.errors import ExtractionError
 from extractors.limits import DEFAULT_LIMITS, Limits
 from extractors.model import Document
+from extractors.names import Gazetteer
 from extractors.parsers import PARSERS
 
 log = logging.getLogger(__name__)
@@ -42,6 +43,7 @@ def extract_message(
     keywords: dict[str, list[str]] | None = None,
     signatory_labels: dict[str, str] | None = None,
     limits: Limits = DEFAULT_LIMITS,
+    places: Gazetteer | None = None,
 ) -> list[Document]:
     """Documents of every PDF/image attachment of an e-mail. An attachment that cannot be
     read gives one ``other`` document carrying the French reason in ``error``; so does a
@@ -81,6 +83,7 @@ def extract_message(
                     signatory_labels=signatory_labels,
                     limits=limits,
                     attachment=att.name,
+                    places=places,
                 )
             )
         except ExtractionError as exc:

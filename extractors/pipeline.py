@@ -15,7 +15,7 @@ import threading
 from collections import deque
 from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from extractors import fields as F
@@ -23,6 +23,7 @@ from extractors.classify import Split, split_pages
 from extractors.errors import ExtractionError
 from extractors.limits import DEFAULT_LIMITS, Limits
 from extractors.model import Document
+from extractors.names import Gazetteer, restore_person, restore_place
 from extractors.pages import Page
 from extractors.parsers import Parser, choose_parser
 from extractors.scan import process_page
@@ -99,7 +100,10 @@ def read_pages(
 
 
 def build_document(
-    split: Split, labels: Mapping[str, str], attachment: str | None = None
+    split: Split,
+    labels: Mapping[str, str],
+    attachment: str | None = None,
+    places: Gazetteer | None = None,
 ) -> Document:
     pages = split.pages
     doc = Document(
@@ -118,9 +122,24 @@ def build_document(
         stamp = F.arrival_stamp(pages[0])
         if stamp is not None:
             doc.fields["arrival_stamp_date"] = stamp
+        if doc.ocr:
+            _restore_names(doc, places)
     except Exception:  # a field reader's bug must not lose the document
         log.exception("field extraction failed on pages %s", doc.pages)
     return doc
+
+
+def _restore_names(doc: Document, places: Gazetteer | None) -> None:
+    """OCR'd names get the accents and hyphens of their known spelling back."""
+    for name, restore in (
+        ("collectivity", lambda v: restore_place(v, places)),
+        ("signatory_name", restore_person),
+    ):
+        f = doc.fields.get(name)
+        if f is not None and isinstance(f.value, str):
+            mended = restore(f.value)
+            if mended != f.value:
+                doc.fields[name] = replace(f, value=mended)
 
 
 def extract_file(
@@ -132,10 +151,12 @@ def extract_file(
     limits: Limits = DEFAULT_LIMITS,
     workers: int | None = None,
     attachment: str | None = None,
+    places: Gazetteer | None = None,
 ) -> list[Document]:
     """Documents found in one file (PDF or image, recognised by content, not by
-    ``filename``, which is only used in logs). Raises ``ExtractionError`` for files that
-    cannot be read."""
+    ``filename``, which is only used in logs). ``places``: known spellings of place names
+    (the roster), to give OCR'd collectivity names their accents back. Raises
+    ``ExtractionError`` for files that cannot be read."""
     if not isinstance(data, bytes | bytearray | memoryview):
         raise ExtractionError("Le contenu du fichier est invalide.", "not_supported")
     data = bytes(data)
@@ -151,7 +172,7 @@ def extract_file(
     try:
         pages = read_pages(parser, limits, labels, workers)
         splits = split_pages(pages, keywords)
-        return [build_document(s, labels, attachment) for s in splits]
+        return [build_document(s, labels, attachment, places) for s in splits]
     finally:
         parser.close()
 
@@ -170,6 +191,7 @@ def extract_files(
     keywords: dict[str, list[str]] | None = None,
     signatory_labels: dict[str, str] | None = None,
     limits: Limits = DEFAULT_LIMITS,
+    places: Gazetteer | None = None,
 ) -> list[FileExtraction]:
     """Extract many files with every core; results in the order of ``paths``. E-mails
     (``.eml`` content) are read with ``extract_message``."""
@@ -190,7 +212,11 @@ def extract_files(
             data = path.read_bytes()
             if looks_like_message(data):
                 docs = extract_message(
-                    data, keywords=keywords, signatory_labels=signatory_labels, limits=limits
+                    data,
+                    keywords=keywords,
+                    signatory_labels=signatory_labels,
+                    limits=limits,
+                    places=places,
                 )
             else:
                 docs = extract_file(
@@ -200,6 +226,7 @@ def extract_files(
                     signatory_labels=signatory_labels,
                     limits=limits,
                     workers=workers,
+                    places=places,
                 )
             return FileExtraction(path, docs)
         except ExtractionError as exc:

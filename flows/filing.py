@@ -21,7 +21,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from config.campaign import Campaign
-from extractors import ExtractionError, extract_file
+from extractors import ExtractionError, Gazetteer, extract_file
 from extractors.model import Document as ExtractedDocument
 from matching.names import normalize_name
 from matching.roster import DocumentInput, MatchResult, RosterIndex, match_file
@@ -51,9 +51,16 @@ class Reading:
     problem_code: str | None = None
 
 
-def read_file(data: bytes, name: str, campaign: Campaign, attachment: str | None = None) -> Reading:
-    """Extract one file with the campaign's keywords and signatory labels. Bad files give
-    a ``Reading`` with a French problem, never an exception."""
+def read_file(
+    data: bytes,
+    name: str,
+    campaign: Campaign,
+    attachment: str | None = None,
+    places: Gazetteer | None = None,
+) -> Reading:
+    """Extract one file with the campaign's keywords and signatory labels (and the
+    roster's place names, to spell OCR'd names as they are). Bad files give a ``Reading``
+    with a French problem, never an exception."""
     keywords = {k: list(p.keywords) for k, p in campaign.pieces.items() if p.keywords}
     try:
         docs = extract_file(
@@ -62,6 +69,7 @@ def read_file(data: bytes, name: str, campaign: Campaign, attachment: str | None
             keywords=keywords or None,
             signatory_labels=dict(campaign.signatory_block) or None,
             attachment=attachment,
+            places=places,
         )
     except ExtractionError as exc:
         return Reading(name, problem=exc.message_fr, problem_code=exc.code)
@@ -80,6 +88,7 @@ class Filing:
     campaign: Campaign
     index: RosterIndex
     ids_by_code: dict[str, int]
+    places: Gazetteer | None = None  # the roster's names, for OCR'd names' accents
 
     @classmethod
     def open(cls, engine: Engine, store: FileStore, campaign: Campaign) -> Filing:
@@ -87,7 +96,8 @@ class Filing:
             roster = crud.list_collectivities(s)
             index = RosterIndex.build(roster)
             ids = {c.code: c.id for c in roster if c.id is not None}
-        return cls(engine, store, campaign, index, ids)
+            places = Gazetteer(c.name for c in roster)
+        return cls(engine, store, campaign, index, ids, places)
 
 
 @dataclass

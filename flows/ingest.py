@@ -232,7 +232,7 @@ def build_flow() -> Any:
 
     def readings_of(f: filing.Filing, parsed: Any) -> dict[str, filing.Reading]:
         return {
-            a.name: filing.read_file(a.data, a.name, f.campaign, attachment=a.name)
+            a.name: filing.read_file(a.data, a.name, f.campaign, attachment=a.name, places=f.places)
             for a in parsed.usable
         }
 
@@ -241,7 +241,7 @@ def build_flow() -> Any:
         data = ff.read_bytes()
         checkpoint("read")
         try:
-            reading = filing.read_file(data, ff.name, f.campaign)
+            reading = filing.read_file(data, ff.name, f.campaign, places=f.places)
             result = filing.file_scan(
                 f,
                 origin_ref=f"sha256:{ff.sha256}",

@@ -156,3 +156,19 @@ def test_corrupt_image_is_a_clean_error() -> None:
     with pytest.raises(ExtractionError) as exc:
         extract_file(data[:200], filename="cut.jpg")
     assert exc.value.code == "corrupt"
+
+
+def test_ocr_names_take_the_spelling_of_the_roster() -> None:
+    # the town hall typed no accents; on a scan OCR cannot tell a dropped accent from a
+    # missing one, so the roster's spelling is given; a text layer is kept as written
+    from extractors import Gazetteer
+
+    places = Gazetteer(["Couëron", "Vertou"])
+    pdf = T.needs_form_pdf(collectivity="Commune de Coueron", total=True)
+    (img,) = T.scan(pdf, seed=11)
+    (scanned,) = extract_file(T.to_jpeg(img), filename="scan.jpg", places=places)
+    assert scanned.ocr and scanned.value("collectivity") == "Commune de Couëron"
+    ev = scanned.fields["collectivity"].evidence
+    assert ev is not None and "Coueron" in ev.raw  # the evidence keeps what was read
+    (digital,) = extract_file(pdf, filename="form.pdf", places=places)
+    assert digital.value("collectivity") == "Commune de Coueron"
