@@ -586,6 +586,17 @@ def _first_int(text: str) -> tuple[int, int, int] | None:
     return int(re.sub(r"\D", "", m.group(1))), m.start(), m.end()
 
 
+# the needs form's counts, by their labels (the scan re-reads a count OCR garbled)
+SCHOOLS_LABELS = ("Nombre d'écoles", "Nombre d'école", "Nb d'écoles")
+ACCOUNTS_LABELS = (
+    "Nombre de comptes élèves",
+    "Nombre total de comptes élèves",
+    "Total comptes élèves",
+    "Nombre de comptes",
+)
+COUNT_LABELS = (*SCHOOLS_LABELS, *ACCOUNTS_LABELS)
+
+
 def needs_fields(pages: Sequence[Page]) -> dict[str, FieldResult]:
     out: dict[str, FieldResult] = {}
     coll = label_value(
@@ -602,12 +613,8 @@ def needs_fields(pages: Sequence[Page]) -> dict[str, FieldResult]:
     elif coll is not None:
         out["collectivity"] = _result(None, 0.6, coll.page, coll.box, "")
 
-    schools = _labelled_int(pages, ["Nombre d'écoles", "Nombre d'école", "Nb d'écoles"])
-    accounts = _labelled_int(
-        pages,
-        ["Nombre de comptes élèves", "Nombre total de comptes élèves", "Total comptes élèves",
-         "Nombre de comptes"],
-    )  # fmt: skip
+    schools = _labelled_int(pages, SCHOOLS_LABELS)
+    accounts = _labelled_int(pages, ACCOUNTS_LABELS)
     table = _school_table(pages)
     if (accounts is None or accounts.value is None) and table is not None:
         total, n_rows, tconf, page, box, raw = table

@@ -4,13 +4,14 @@ orient, deskew and OCR. Page images live only inside ``process_page``."""
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 from PIL import Image
 
 from extractors import imaging, signature
 from extractors.dates import find_dates, fold
+from extractors.fields import COUNT_LABELS
 from extractors.limits import Limits
 from extractors.ocr import OcrWord, ocr_text, run_tesseract
 from extractors.pages import Box, Page, StampRead, Word
@@ -133,8 +134,17 @@ def _ocr_page(source: PageSource, limits: Limits, labels: Mapping[str, str]) -> 
     del ocr_img
 
     proc_words = [w for w in words if w.conf >= 0]
-    if signature.has_block(fold(ocr_text(proc_words)), labels):
-        proc_words = _read_label_values(gray_img, proc_words, unit, dpi, labels, limits)
+    folded = fold(ocr_text(proc_words))
+    targets: list[tuple[str, str | None]] = []
+    if signature.has_block(folded, labels):
+        keys = ("collectivity", "role", "name", "date")
+        targets += [(labels[k], None) for k in keys if k in labels]
+    if any(fold(label) in folded for label in COUNT_LABELS):
+        # longest first: "Nombre de comptes" must not re-read the line of "Nombre de
+        # comptes élèves"
+        targets += [(lab, "0123456789") for lab in sorted(COUNT_LABELS, key=len, reverse=True)]
+    if targets:
+        proc_words = _read_label_values(gray_img, proc_words, unit, dpi, targets, limits)
     # the page as read (upright, straight) in points; ``to_file`` maps it back onto the
     # page as filed, for evidence
     up = imaging.scale(1 / unit)  # processed px -> upright points
@@ -175,13 +185,14 @@ def _read_label_values(
     words: list[OcrWord],
     unit: float,
     dpi: int,
-    labels: Mapping[str, str],
+    targets: Sequence[tuple[str, str | None]],
     limits: Limits,
 ) -> list[OcrWord]:
     """Handwriting after a form's label is often dropped by the page's layout analysis,
     or read as junk along the dotted leader line: read the strip right of each label that
-    has nothing legible after it again, as one line, without the dots. Returns the page's
-    words with the strip's junk replaced."""
+    has nothing legible after it again, as one line, without the dots. ``targets``:
+    (label, characters the value may hold, None for any): a count is read as digits only
+    ("&" was an 8, "«T4" 117). Returns the page's words with the strip's junk replaced."""
     from extractors.pages import build_lines
     from extractors.textmatch import find_label
 
@@ -189,17 +200,20 @@ def _read_label_values(
     lines = build_lines(page_words, gray.width)
     added: list[OcrWord] = []
     junk: list[tuple[int, int, int, int]] = []
-    for key in ("collectivity", "role", "name", "date"):
-        label = labels.get(key)
-        if not label:
-            continue
+    seen: set[int] = set()  # lines whose label was handled (by a longer label)
+    for label, allowed in targets:
         for hit in find_label(lines, label):
+            if hit.line_index in seen:
+                continue
+            seen.add(hit.line_index)
             line = lines[hit.line_index]
+            if allowed is not None and re.search(r"[^\W\d_]{2}", line.text[: hit.start]):
+                continue  # the words in a sentence ("Le nombre de comptes élèves correspond")
             after = line.text[hit.end :]
-            if (
-                len(re.sub(r"[\W_]", "", after)) >= 2
-                and line.span_conf(hit.end, len(line.text)) >= 60
-            ):
+            legible = line.span_conf(hit.end, len(line.text)) >= 60
+            if allowed is None and len(re.sub(r"[\W_]", "", after)) >= 2 and legible:
+                continue
+            if allowed is not None and re.fullmatch(rf"\s*[{allowed}]+\s*", after) and legible:
                 continue
             lbox = line.span_box(hit.start, hit.end)
             h = lbox[3] - lbox[1]
@@ -210,6 +224,7 @@ def _read_label_values(
                 and ln.box[0] > lbox[2]
                 and min(ln.box[3], lbox[3]) - max(ln.box[1], lbox[1]) > 0.3 * h
                 and ln.conf >= 60
+                and (allowed is None or re.fullmatch(rf"\s*[{allowed}]+\s*", ln.text))
             ]
             if right:
                 continue
@@ -223,14 +238,20 @@ def _read_label_values(
             if float(np.asarray(strip).min()) > 150:
                 continue  # nothing written
             strip = _without_dots(strip, unit)
+            extra = ("-c", f"tessedit_char_whitelist={allowed}") if allowed else ()
             fresh = [
                 OcrWord(w.text, w.left + x0, w.top + y0, w.width, w.height, w.conf, 900, 1, 0)
-                for w in run_tesseract(strip, psm=7, dpi=dpi, timeout=limits.ocr_timeout_s)
+                for w in run_tesseract(
+                    strip, psm=7, dpi=dpi, timeout=limits.ocr_timeout_s, extra=extra
+                )
                 if w.conf >= 0 and re.search(r"\w", w.text)
             ]
             region = (x0, y0, x1, y1)
             old = [w for w in words if _inside(w, [region])]
-            if _quality(fresh) > _quality(old):
+            better = _quality(fresh) > _quality(old)
+            if allowed is not None and fresh and not any(c.isdigit() for w in old for c in w.text):
+                better = True  # digits, even unsure, where nothing numeric was read
+            if better:
                 junk.append(region)
                 added += fresh
 

@@ -172,3 +172,56 @@ def test_ocr_names_take_the_spelling_of_the_roster() -> None:
     assert ev is not None and "Coueron" in ev.raw  # the evidence keeps what was read
     (digital,) = extract_file(pdf, filename="form.pdf", places=places)
     assert digital.value("collectivity") == "Commune de Coueron"
+
+
+def _form_lines(lines: list[tuple[str, str]]) -> Image.Image:
+    """A form's rows at 300 dpi: label at the left, value in a column at the right."""
+    from PIL import ImageDraw, ImageFont
+
+    img = Image.new("L", (2000, 120 + 110 * len(lines)), 255)
+    d = ImageDraw.Draw(img)
+    font = ImageFont.truetype("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf", 42)
+    for i, (label, value) in enumerate(lines):
+        y = 60 + 110 * i
+        d.text((80, y), label, fill=0, font=font)
+        d.text((1100, y), value, fill=0, font=font)
+    return img
+
+
+def test_a_garbled_count_is_read_again_as_digits(monkeypatch: pytest.MonkeyPatch) -> None:
+    import extractors.scan as scan_mod
+    from extractors.fields import COUNT_LABELS
+    from extractors.limits import DEFAULT_LIMITS
+    from extractors.ocr import OcrWord
+
+    img = _form_lines(
+        [
+            ("Nombre d'écoles", "8"),
+            ("Nombre de comptes élèves", "1648"),
+            ("Le nombre de comptes élèves correspond à l'effectif.", ""),
+        ]
+    )
+    words = run_tesseract(img, dpi=300)
+    assert any(w.text == "8" for w in words) and any(w.text == "1648" for w in words)
+    # the page's OCR read the 8 as "&" (as it does on a smudged italic 8)
+    garbled = [
+        OcrWord("&", w.left, w.top, w.width, w.height, 31.0, w.block, w.par, w.line)
+        if w.text == "8"
+        else w
+        for w in words
+    ]
+    calls: list[tuple[str, ...]] = []
+    real = scan_mod.run_tesseract
+
+    def spy(*args: object, **kwargs: object) -> list[OcrWord]:
+        calls.append(tuple(kwargs.get("extra", ())))  # type: ignore[arg-type]
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(scan_mod, "run_tesseract", spy)
+    targets = [(label, "0123456789") for label in sorted(COUNT_LABELS, key=len, reverse=True)]
+    out = scan_mod._read_label_values(img, garbled, 300 / 72, 300, targets, DEFAULT_LIMITS)
+    texts = [w.text for w in out]
+    assert "&" not in texts and "8" in texts
+    assert "1648" in texts
+    # only the garbled count was read again: not the clean one, not the sentence
+    assert len(calls) == 1 and "tessedit_char_whitelist=0123456789" in calls[0]
