@@ -69,19 +69,29 @@ def _with_case_of(spelling: str, read: str) -> str:
     return spelling
 
 
+# words after which a place's name starts ("Mairie du May-sur-Evre", "Commune de X")
+_BEFORE_NAME = {"de", "du", "des", "d'", "la", "le", "les", "l'", "a", "au"}
+_ELIDED = re.compile(r"^([dDlL][’'])(?=\w)")
+
+
 def restore_place(text: str, gazetteer: Gazetteer | None) -> str:
-    """``text`` with its longest trailing run of words that spells a known place (as
-    keys) written as that place is ("Commune de Martig ne-su r-Mayen ne" ->
-    "Commune de Martigné-sur-Mayenne")."""
+    """``text`` spelt as a known place when it is one ("Coueron" -> "Couëron"), or when
+    its words after "de", "du", "d'"… are one ("Commune de Martig ne-su r-Mayen ne" ->
+    "Commune de Martigné-sur-Mayenne"). A known name inside another ("LOIRE" of
+    "ST SEBASTIEN SUR LOIRE", a place called Loiré) is left alone."""
     if not gazetteer or not text.strip():
         return text
     tokens = text.split()
     for i in range(len(tokens)):
-        tail = " ".join(tokens[i:])
-        known = gazetteer.spelling(tail)
-        if known is None:
+        first = tokens[i]
+        elided = _ELIDED.match(first)
+        prefix = elided.group(1) if elided else ""  # "d'Ancenis": the name follows the '
+        if not prefix and i and fold(tokens[i - 1]) not in _BEFORE_NAME:
             continue
-        return " ".join([*tokens[:i], _with_case_of(known, tail)])
+        tail = " ".join([first[len(prefix) :], *tokens[i + 1 :]])
+        known = gazetteer.spelling(tail)
+        if known is not None:
+            return " ".join([*tokens[:i], prefix + _with_case_of(known, tail)])
     return text
 
 

@@ -14,6 +14,8 @@ ROSTER = Gazetteer(
         "Parigné-l'Évêque",
         "Saint-Sébastien-sur-Loire",
         "Vallet",
+        "Loiré",
+        "Ancenis",
         # two places whose letters are the same: neither spelling is restored
         "Saint-Rémy",
         "Saint-Remy",
@@ -35,6 +37,10 @@ ROSTER = Gazetteer(
         # one letter away from a known place may be another place: kept
         ("Couerons", "Couerons"),
         ("Valet", "Vallet"),  # a doubled letter OCR read once
+        ("Commune d'Ancenís", "Commune d'Ancenis"),
+        # a known name inside another name is not that place
+        ("ST SEBASTIEN SUR LOIRE", "ST SEBASTIEN SUR LOIRE"),
+        ("Saint-Julien-de-Concelles LOIRE", "Saint-Julien-de-Concelles LOIRE"),
         ("Saint Remy", "Saint Remy"),  # ambiguous
         ("", ""),
     ],
