@@ -701,17 +701,33 @@ def _school_table(
 _STAMP_TEXT = re.compile(r"(arrive|courrier arrive|recu)\s+le\s*$")
 
 
-def arrival_stamp(page: Page) -> FieldResult | None:
-    """The mail room's arrival date on a document's first page."""
-    from extractors.stamp import stamp_date
+def arrival_stamp(page: Page, document: Sequence[Page] = ()) -> FieldResult | None:
+    """The mail room's arrival date on a document's first page (``document``: its other
+    pages, whose dates tell the years a garbled stamp year may be)."""
+    from extractors.stamp import mend_stamp_year, stamp_date
 
     best: tuple[float, FieldResult] | None = None
+    years: set[int] | None = None
     for read in page.stamps:
         dm = stamp_date(read.text)
+        mended = 1.0
+        if dm is None:
+            # a year OCR garbled ("2921"): mended against the years of the document's
+            # own dates (every page: a convention's first page may print none of 2021)
+            if years is None:
+                years = {
+                    d.date.year + k
+                    for p in (page, *document)
+                    for d in find_dates(p.text)
+                    for k in (-1, 0, 1)
+                }
+            fixed = mend_stamp_year(read.text, years)
+            dm = stamp_date(fixed) if fixed else None
+            mended = 0.6
         if dm is None:
             continue
         keyword = bool(re.search(r"arriv|recu|courrier|rectorat", fold(read.text)))
-        conf = dm.confidence * max(read.conf, 0.3) * (1.0 if keyword else 0.7)
+        conf = dm.confidence * max(read.conf, 0.3) * (1.0 if keyword else 0.7) * mended
         res = _result(dm.date, conf, page, read.box, read.text.replace("\n", " "))
         if best is None or conf > best[0]:
             best = (conf, res)

@@ -423,6 +423,11 @@ def erode(mask: np.ndarray, r: int = 1) -> np.ndarray:
     return ~dilate(~mask, r)
 
 
+def open_(mask: np.ndarray, r: int = 1) -> np.ndarray:
+    """Keep strokes at least ``2r + 1`` pixels thick (bold print), drop thinner ones."""
+    return dilate(erode(mask, r), r)
+
+
 def close(mask: np.ndarray, r: int = 1) -> np.ndarray:
     """Fill pinholes and hairline gaps (where black print crossed coloured ink)."""
     return erode(dilate(mask, r), r)

@@ -119,7 +119,7 @@ def build_document(
             doc.fields.update(F.deliberation_fields(pages))
         elif split.type == "needs_form":
             doc.fields.update(F.needs_fields(pages))
-        stamp = F.arrival_stamp(pages[0])
+        stamp = F.arrival_stamp(pages[0], pages[1:])
         if stamp is not None:
             doc.fields["arrival_stamp_date"] = stamp
         if doc.ocr:

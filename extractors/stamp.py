@@ -99,25 +99,35 @@ def read_region(
             best = (score, text, conf / 100.0)
         if find_dates(text) and conf > 70:
             break
+    if best is None or stamp_date(best[1]) is None:
+        # no date in the stamp read whole: its rows, one at a time (as grey stamps are)
+        rows = read_stamp_rows(mask, (0.0, 0.0, 0.0, 0.0), px_per_pt, timeout=timeout)
+        if rows is not None:
+            return rows.text, rows.conf
     if best is None:
         return None
     return best[1], best[2]
 
 
 def _has_glyphs(mask: np.ndarray, px_per_pt: float) -> bool:
-    """Printed text is many small separate marks (a stamp has dozens of letters); a
-    signature is a few long strokes."""
-    f = max(1, round(px_per_pt * 72 / 100))  # look at ~100 dpi
+    """Printed text is many small separate marks (a stamp has dozens of letters, bold
+    ones touching in words); a signature is a few long strokes."""
+    f = max(1, round(px_per_pt * 72 / 150))  # look at ~150 dpi
     h, w = mask.shape
     small = np.asarray(
         mask[: h - h % f, : w - w % f].reshape(h // f, f, w // f, f).any(axis=(1, 3))
     )
     comps = imaging.components(small)
     unit = px_per_pt / f  # small pixels per point
-    glyphs = [
-        c for c in comps if c[2] - c[0] <= 14 * unit and c[3] - c[1] <= 16 * unit and c[4] >= 3
-    ]
-    return len(glyphs) >= 10
+    letters = words = 0
+    for x0, y0, x1, y1, n in comps:
+        if y1 - y0 > 16 * unit or n < 3:
+            continue
+        if x1 - x0 <= 14 * unit:
+            letters += 1
+        elif x1 - x0 <= 70 * unit and y1 - y0 >= 4 * unit:
+            words += 1  # letters joined by bold ink or a low-resolution scan
+    return letters + 3 * words >= 10
 
 
 def _pad(img: Image.Image, margin: int = 20) -> Image.Image:
@@ -203,11 +213,65 @@ def read_located_gray_stamp(
 ) -> tuple[StampRead, tuple[float, float]] | None:
     """The first stamp ``locate_gray_stamps`` finds whose date reads, with the page's
     (ink, paper) levels; box in ``gray``'s pixels."""
-    for box, levels in locate_gray_stamps(gray, px_per_pt):
+    grey = locate_gray_stamps(gray, px_per_pt)
+    for box, levels in grey:
         read = read_gray_stamp(gray, box, levels, px_per_pt, timeout=timeout)
+        if read is None or date_line(read.text.rsplit("\n", 1)[-1]) is None:
+            # its grey cut where type crossed it: its bold date, type and all
+            bold = read_bold_date(gray, box, px_per_pt, levels=levels, timeout=timeout)
+            read = bold or read
         if read is not None:
             return read, levels
+    if not grey:
+        # no grey of its own (a black-and-white scan): found by its frame
+        for box in locate_framed_stamps(gray, px_per_pt):
+            read = read_bold_date(gray, box, px_per_pt, timeout=timeout)
+            if read is not None:
+                return read, _levels(np.asarray(gray.crop(box)).astype(np.int16))
     return None
+
+
+def locate_framed_stamps(
+    gray: Image.Image, px_per_pt: float, *, limit: int = 3
+) -> list[tuple[int, int, int, int]]:
+    """Stamps by their frame, where ink alone cannot tell them (black and white): a
+    closed line thick as bold print (a rubber stamp's border is ~1.5 pt; a form's rules
+    and a letter's type are thinner), stamp-sized, empty inside but for the stamp's
+    text. Boxes in ``gray``'s pixels, largest first."""
+    f = min(1.0, 150 / (px_per_pt * 72))  # work at ~150 dpi
+    small = np.asarray(imaging.downscale(gray, f))
+    spp = px_per_pt * f
+    inked = small < 128
+    # bold strokes only, then the gaps the thinning left in a turned frame closed
+    thick = imaging.close(imaging.open_(inked, max(1, round(_BOLD_HALF_PT * spp))), 2)
+    if not thick.any():
+        return []
+    _, comps = imaging.label_components(thick)
+    mm = 25.4 / 72 / spp  # mm per small pixel
+    found = []
+    for x0, y0, x1, y1, n in comps:
+        long_mm = max(x1 - x0, y1 - y0) * mm
+        short_mm = min(x1 - x0, y1 - y0) * mm
+        if not (_STAMP_LONG_MM[0] <= long_mm <= _STAMP_LONG_MM[1]):
+            continue
+        if not (_STAMP_SHORT_MM[0] <= short_mm <= _STAMP_SHORT_MM[1]):
+            continue
+        if n > 0.25 * (x1 - x0) * (y1 - y0):
+            continue  # a filled shape (a logo, a black box), not an outline
+        k = 1 / f
+        found.append(
+            (
+                n,
+                (
+                    int(x0 * k),
+                    int(y0 * k),
+                    min(gray.width, int(x1 * k)),
+                    min(gray.height, int(y1 * k)),
+                ),
+            )
+        )
+    found.sort(key=lambda t: -t[0])
+    return [box for _, box in found[:limit]]
 
 
 def wipe_stamp(
@@ -308,11 +372,62 @@ def date_line(text: str) -> DateMatch | None:
     ``12.01.2022``), frame strokes read as letters around it ignored; prose dates and
     partial reads are not dates. A date stamp prints the day with two digits: a single
     digit is a misread one."""
-    spaced = re.sub(r"(\d)([A-ZÉÛ])", r"\1 \2", text)
+    spaced = re.sub(r"(\d)\.?([A-ZÉÛ])", r"\1 \2", text)
     spaced = re.sub(r"([A-ZÉÛ.])(\d)", r"\1 \2", spaced)
     for dm in find_dates(spaced):
         if _STAMP_LINE.match(dm.raw.strip()):
             return dm
+    return None
+
+
+# a date stamp's line whose year OCR garbled ("24 DÉC. 2921", "13.12.2521")
+_GARBLED_YEAR = re.compile(
+    r"^\s*([\dO]{2})\s*([A-ZÉÛ]{3,5})\.?\s*([\dA-Z]{4})\.?\s*$"
+    r"|^\s*([\dO]{2})\s?[.\-/]\s?([\dO]{2})\s?[.\-/]\s?([\dA-Z]{4})\.?\s*$"
+)
+_YEAR_DIGITS = str.maketrans("OIlSBZ", "011582")
+
+
+def garbled_year_line(text: str) -> tuple[str, str] | None:
+    """(the line without its year, the year as read) when ``text`` is a date stamp's line
+    whose day and month read and whose year did not: ``("24 DÉC", "2921")``."""
+    m = _GARBLED_YEAR.match(text.strip())
+    if m is None:
+        return None
+    if m.group(1):
+        head, year = f"{m.group(1)} {m.group(2)}", m.group(3)
+        probe = f"{head} 2000"
+    else:
+        head, year = f"{m.group(4)}.{m.group(5)}.", m.group(6)
+        probe = f"{head}2000"
+    if date_line(probe) is None:
+        return None  # the day or the month did not read either
+    if date_line(text) is not None:
+        return None  # nothing garbled
+    return head, year
+
+
+def mend_stamp_year(text: str, years: set[int]) -> str | None:
+    """A stamp's text with the year of its date line mended, when that year is one digit
+    away from exactly one of ``years`` (the years around the document's own dates: a
+    letter of December 2021 is stamped in 2021 or 2022, and "2921" is a misread 2021);
+    None when there is nothing to mend or no single answer."""
+    lines = text.split("\n")
+    for i, line in enumerate(lines):
+        found = garbled_year_line(line)
+        if found is None:
+            continue
+        head, raw = found
+        digits = raw.translate(_YEAR_DIGITS)
+        if len(digits) != 4:
+            return None
+        near = [y for y in years if str(y) == digits] or [
+            y for y in years if sum(a != b for a, b in zip(str(y), digits, strict=True)) == 1
+        ]
+        if len(near) != 1:
+            return None
+        sep = "" if head.endswith(".") else " "  # "13.12." or "13 DÉC"
+        return "\n".join([*lines[:i], "LE", f"{head}{sep}{near[0]}", *lines[i + 1 :]])
     return None
 
 
@@ -338,6 +453,24 @@ def _text_rows(mask: np.ndarray, px_per_pt: float) -> list[tuple[int, int]]:
     return [(i, j) for i, j in imaging.true_runs(on) if 5 * px_per_pt <= j - i <= 26 * px_per_pt]
 
 
+def _read_date_row(line: Image.Image, dpi: int, timeout: float) -> tuple[str, float]:
+    """One row of a stamp read as one line of a date stamp's characters: text, mean
+    confidence (0-1)."""
+    words = [
+        w
+        for w in run_tesseract(
+            line,
+            psm=7,
+            dpi=dpi,
+            timeout=timeout,
+            extra=("-c", "tessedit_char_whitelist=" + _DATE_LINE_CHARS),
+        )
+        if w.conf >= 0
+    ]
+    conf = float(np.mean([w.conf for w in words])) / 100.0 if words else 0.0
+    return " ".join(w.text for w in words), conf
+
+
 def read_gray_stamp(
     gray: Image.Image,
     box: tuple[int, int, int, int],
@@ -354,7 +487,68 @@ def read_gray_stamp(
     dark = arr < ink + 0.22 * (paper - ink)
     band = _band(arr, ink, paper, 0.22, 0.78) & ~imaging.dilate(dark, 2)
     band = bridge(imaging.close(band, 1), imaging.dilate(dark, 2), 8)
-    band = _without_frame(band, px_per_pt)
+    return read_stamp_rows(band, _fbox(box), px_per_pt, timeout=timeout)
+
+
+# inked: darker than paper by this share of the paper-to-ink range (a stamp's ink too)
+_BOLD_INKED = 0.5
+# bold print: strokes thicker than twice this (points); a letter's stroke is ~0.5-0.8 pt,
+# a stamp's 14 pt bold date ~2 pt
+_BOLD_HALF_PT = 0.45
+# on a grey page, bold strokes count as the stamp's within this (points) of its grey ink
+_BOLD_NEAR_GREY_PT = 2.0
+
+
+def read_bold_date(
+    gray: Image.Image,
+    box: tuple[int, int, int, int],
+    px_per_pt: float,
+    *,
+    levels: tuple[float, float] | None = None,
+    timeout: float = 60.0,
+) -> StampRead | None:
+    """A date stamp prints its date in bold type, about twice as thick as a letter's or
+    a form's print: where colour and grey cannot tell the stamp from the type under it
+    (a black-and-white scan, a stamp put on a paragraph), everything inked in ``box`` is
+    kept, then only the strokes thick as bold print (an opening), which leaves the
+    stamp's date whole and the type crossing it gone; its rows are read as a stamp's."""
+    arr = np.asarray(gray.crop(box)).astype(np.int16)
+    if arr.size == 0:
+        return None
+    if levels is None:
+        ink, paper = float(np.percentile(arr, 1)), float(np.percentile(arr, 60))
+    else:
+        ink, paper = levels
+    if paper - ink < 60:
+        return None
+    inked = arr < paper - _BOLD_INKED * (paper - ink)
+    r = max(1, round(_BOLD_HALF_PT * px_per_pt))
+    # the bold strokes as printed (an opening rounds them): the ink at and next to them
+    bold = inked & imaging.dilate(imaging.open_(inked, r), 1)
+    if levels is not None:
+        # a grey page: bold print of the page itself (a title the stamp was put on) is
+        # black all through; the stamp's strokes are grey but where type crossed them
+        grey = _band(arr, ink, paper, 0.22, 0.78)
+        bold &= imaging.dilate(grey, max(1, round(_BOLD_NEAR_GREY_PT * px_per_pt)))
+    if bold.sum() < 200:
+        return None
+    read = read_stamp_rows(bold, _fbox(box), px_per_pt, timeout=timeout)
+    if read is None or date_line(read.text.rsplit("\n", 1)[-1]) is None:
+        return None  # only a full date: bold text is not all stamps
+    return read
+
+
+def read_stamp_rows(
+    mask: np.ndarray,
+    box: tuple[float, float, float, float],
+    px_per_pt: float,
+    *,
+    timeout: float = 60.0,
+) -> StampRead | None:
+    """A stamp's ink (``mask``, the stamp alone), its frame dropped, straightened (a stamp
+    is put on askew), then each text row read alone as one line of a date stamp: the
+    first row that reads as a date gives it. ``box``: where the mask is, for evidence."""
+    band = _without_frame(mask, px_per_pt)
     if band.sum() < 200:
         return None
     img = Image.fromarray(np.where(band, 0, 255).astype(np.uint8))
@@ -364,27 +558,17 @@ def read_gray_stamp(
     rows = _text_rows(np.asarray(img) < 128, px_per_pt)
     texts: list[str] = []
     pad = int(2 * px_per_pt)
+    partial: StampRead | None = None  # a date line whose year did not read
     for top, bottom in rows:
         line = _pad(img.crop((0, max(0, top - pad), img.width, min(img.height, bottom + pad))))
-        words = [
-            w
-            for w in run_tesseract(
-                line,
-                psm=7,
-                dpi=dpi,
-                timeout=timeout,
-                extra=("-c", "tessedit_char_whitelist=" + _DATE_LINE_CHARS),
-            )
-            if w.conf >= 0
-        ]
-        text = " ".join(w.text for w in words)
-        texts.append(text)
+        text, conf = _read_date_row(line, dpi, timeout)
         dm = date_line(text)
-        conf = float(np.mean([w.conf for w in words])) / 100.0 if words else 0.0
+        texts.append(text)
         if dm is not None and conf >= _MIN_LINE_CONF:
-            raw = "\n".join([*texts[:-1], "LE", dm.raw])
-            return StampRead(raw, _fbox(box), conf)
-    return None
+            return StampRead("\n".join([*texts[:-1], "LE", dm.raw]), box, conf)
+        if partial is None and conf >= _MIN_LINE_CONF and garbled_year_line(text):
+            partial = StampRead("\n".join([*texts[:-1], "LE", text]), box, conf)
+    return partial
 
 
 def _gray_stamps_near_words(
@@ -422,6 +606,9 @@ def _gray_stamps_near_words(
         min(gray.width, int(cx + half_w)),
         min(gray.height, int(cy + half_h)),
     )
+    bold = read_bold_date(gray, box, px_per_pt, timeout=timeout)
+    if bold is not None:
+        return [bold]
     crop = gray.crop(box)
     dpi = int(px_per_pt * 72)
     # a red or green stamp prints lighter than black type: first the mid greys that are

@@ -69,3 +69,59 @@ def test_label_components_matches_flood_fill() -> None:
         ys, xs = np.nonzero(labels == i + 1)
         assert (xs.min(), ys.min(), xs.max() + 1, ys.max() + 1) == (x0, y0, x1, y1)
         assert len(xs) == n
+
+
+def _stamp_over_type(date: dt.date, angle: float) -> Image.Image:
+    """A page whose paragraph a stamp was put on (inked over the type, multiply), scanned
+    in black and white: stamp and type are the same black."""
+    from PIL import ImageChops, ImageDraw, ImageFont
+
+    page = Image.new("RGB", (2480, 1400), "white")
+    d = ImageDraw.Draw(page)
+    font = ImageFont.truetype("/usr/share/fonts/truetype/dejavu/DejaVuSerif.ttf", 42)
+    for i, line in enumerate(
+        [
+            "Monsieur le Recteur de l'académie de Nantes,",
+            "Délégation académique au numérique éducatif,",
+            "4, rue de la Houssinière, BP 72616, Nantes,",
+            "veuillez trouver ci-joint la convention signée,",
+            "la délibération et la fiche des besoins.",
+        ]
+    ):
+        d.text((1100, 290 + 52 * i), line, fill="black", font=font)
+    stamp = T.stamp_image(date, (200, 30, 35)).rotate(
+        angle, expand=True, resample=Image.Resampling.BICUBIC
+    )
+    layer = Image.new("RGB", page.size, "white")
+    layer.paste(stamp, (1400, 250), stamp)
+    inked = ImageChops.multiply(page, layer)
+    return inked.convert("L").point(lambda v: 0 if v < 150 else 255).convert("1")
+
+
+def test_black_and_white_stamp_on_type_is_read_by_its_bold_date() -> None:
+    import io
+
+    from extractors import extract_file
+
+    img = _stamp_over_type(D(2022, 1, 7), -6)
+    buf = io.BytesIO()
+    img.save(buf, format="PNG", dpi=(300, 300))
+    (doc,) = extract_file(buf.getvalue(), filename="courrier.png")
+    assert doc.value("arrival_stamp_date") == D(2022, 1, 7)
+
+
+def test_a_stamp_year_misread_by_one_digit_is_mended_from_the_document() -> None:
+    from extractors.stamp import garbled_year_line, mend_stamp_year
+
+    years = {2020, 2021, 2022, 2023}  # around a document of 2021 and 2022
+    assert garbled_year_line("24 DÉC. 2921") == ("24 DÉC", "2921")
+    assert garbled_year_line("24 DÉC. 2021") is None  # nothing garbled
+    assert garbled_year_line("2A DÉC. 2921") is None  # the day is garbled too
+    mended = mend_stamp_year("ARRIVÉ LE\n24 DÉC. 2921", years)
+    assert mended is not None and stamp_date(mended).date == D(2021, 12, 24)  # type: ignore[union-attr]
+    mended = mend_stamp_year("13.01.2S22", years)
+    assert mended is not None and stamp_date(mended).date == D(2022, 1, 13)  # type: ignore[union-attr]
+    # one digit from two of the years, or from none: not guessed
+    assert mend_stamp_year("13 DÉC. 2O2Q", {2025, 2027}) is None
+    assert mend_stamp_year("13 DÉC. 2999", years) is None
+    assert mend_stamp_year("13 DÉC. 2921", set()) is None
