@@ -181,6 +181,51 @@ def speed(tmp: Path) -> dict[str, float]:
     return res
 
 
+def corpus_speed(corpus: Path, tmp: Path, pages: int = 12) -> dict[str, float]:
+    """The ratio on the corpus's own scanned pages (stamps, signatures, forms: the work
+    beyond one tesseract pass is there), page by page: the pipeline on the page alone
+    against a plain ``tesseract page.png out -l fra`` on the same page rendered at the
+    pipeline's resolution."""
+    from extractors.limits import DEFAULT_LIMITS
+    from extractors.parsers import choose_parser
+    from samples import Manifest
+
+    manifest = Manifest.load(corpus)
+    env1 = {**os.environ, "OMP_THREAD_LIMIT": "1"}
+    picked: list[tuple[str, int]] = []
+    for rel, ft in sorted(manifest.files.items()):
+        if ft.scanned and rel.endswith(".pdf") and not rel.startswith("mail/"):
+            picked += [(rel, i) for i in range(min(2, ft.pages or 1))]
+        if len(picked) >= pages:
+            break
+    mine = base = 0.0
+    for rel, index in picked[:pages]:
+        data = (corpus / rel).read_bytes()
+        with choose_parser(data)(data) as parser:
+            img = parser.page(index).render(DEFAULT_LIMITS.ocr_dpi).image.convert("L")
+        png = tmp / "corpus-page.png"
+        img.save(png, dpi=(DEFAULT_LIMITS.ocr_dpi,) * 2)
+        one = png.read_bytes()  # the page alone through the pipeline, as an image file
+        t0 = time.perf_counter()
+        subprocess.run(
+            ["tesseract", str(png), str(tmp / "out"), "-l", "fra"],
+            env=env1,
+            check=True,
+            capture_output=True,
+        )
+        t1 = time.perf_counter()
+        extract_file(one, filename="page.png", workers=1)
+        t2 = time.perf_counter()
+        base += t1 - t0
+        mine += t2 - t1
+    n = len(picked[:pages])
+    print(
+        f"corpus scanned pages ({n}, stamps and signatures included): pipeline "
+        f"{mine / n:.2f} s/page, plain tesseract {base / n:.2f} s/page, ratio {mine / base:.2f}"
+    )
+    return {"corpus_ratio": mine / base, "corpus_pipeline_s": mine / n}
+
+
 # --------------------------------------------------------------------------- accuracy
 
 
@@ -304,6 +349,8 @@ def main(argv: list[str] | None = None) -> int:
                 t = time.perf_counter()
                 generate(corpus, seed=args.seed, count=args.count)
                 print(f"\ngenerated {args.count} dossiers in {time.perf_counter() - t:.0f} s")
+            if not args.no_speed:
+                corpus_speed(corpus, tmp)
             accuracy(corpus, verbose=args.verbose)
     print(f"done {dt.datetime.now():%H:%M:%S}")
     return 0

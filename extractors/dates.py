@@ -80,7 +80,9 @@ _NUMERIC = re.compile(
 )
 _ISO = re.compile(r"(?<![0-9])(\d{4})-(\d{2})-(\d{2})(?![0-9])")
 _TEXTUAL = re.compile(
-    rf"(?<![0-9a-z])(1\s?er|premier|{_D}{{1,2}})\s*(?:er)?[\s.,]*({_MONTH_RE})\b\.?[\s,]*({_D}{{4}}|'?{_D}{{2}})(?![0-9])"
+    rf"(?<![0-9a-z])(1\s?er|premier|{_D}{{1,2}})\s*(?:er)?[\s.,]*({_MONTH_RE})\b\.?[\s,]*"
+    # the year: 2021, "202 1" (OCR split it), '21, 21
+    rf"({_D}{{4}}|{_D}{{3}} {_D}|'?{_D}{{2}})(?![0-9])"
 )
 
 _UNITS = {
@@ -160,7 +162,7 @@ def _digits(s: str) -> str:
 
 
 def _year(s: str) -> int | None:
-    s = _digits(s.strip("'"))
+    s = _digits(s.strip("'").replace(" ", ""))  # "202 1": OCR split the year
     if not s.isdigit():
         return None
     y = int(s)

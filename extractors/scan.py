@@ -270,7 +270,9 @@ def _quality(words: list[OcrWord]) -> float:
 
 def _without_dots(strip: Image.Image, unit: float) -> Image.Image:
     """Erase the dotted leader line a form prints after its labels (and specks): marks
-    smaller than ~1.5 pt each way. Letters are larger; what is lost is the dot of an i."""
+    smaller than ~1.5 pt each way. Letters are larger; what is lost is the dot of an i.
+    What is lighter than ink is paper: the faint rings JPEG leaves of the dots misled
+    tesseract ("Maire" read as nothing)."""
     arr = np.array(strip)
     mask = arr < 170
     small = 1.6 * unit
@@ -278,6 +280,7 @@ def _without_dots(strip: Image.Image, unit: float) -> Image.Image:
         if x1 - x0 <= small and y1 - y0 <= small:
             region = arr[y0:y1, x0:x1]
             region[mask[y0:y1, x0:x1]] = 255
+    arr[~mask] = 255
     return Image.fromarray(arr)
 
 

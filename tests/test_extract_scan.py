@@ -225,3 +225,22 @@ def test_a_garbled_count_is_read_again_as_digits(monkeypatch: pytest.MonkeyPatch
     assert "1648" in texts
     # only the garbled count was read again: not the clean one, not the sentence
     assert len(calls) == 1 and "tessedit_char_whitelist=0123456789" in calls[0]
+
+
+def test_dotted_leader_is_erased_faint_rings_included() -> None:
+    import numpy as np
+    from PIL import ImageDraw, ImageFont
+
+    from extractors.scan import _without_dots
+
+    strip = Image.new("L", (1200, 100), 235)
+    d = ImageDraw.Draw(strip)
+    font = ImageFont.truetype("/usr/share/fonts/truetype/dejavu/DejaVuSerif.ttf", 48)
+    d.text((200, 10), "Maire", fill=50, font=font)
+    for x in range(10, 1190, 14):
+        d.ellipse((x, 80, x + 5, 85), outline=190)  # a JPEG's faint ring of a dot
+        d.ellipse((x + 7, 80, x + 10, 83), fill=60)  # a dark dot
+    out = np.asarray(_without_dots(strip, 300 / 72))
+    assert (out[75:, :] == 255).all()  # the leader line, dark or faint, is gone
+    assert (out[:70, 200:400] < 128).sum() > 500  # the word is kept
+    assert run_tesseract(Image.fromarray(out), psm=7)[0].text == "Maire"

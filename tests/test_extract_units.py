@@ -39,6 +39,7 @@ D = dt.date
         ("L'an deux mille vingt et un, le treize décembre", D(2021, 12, 13)),
         ("L’an deux mille vingt-deux, le dix-sept janvier à 18 h", D(2022, 1, 17)),
         ("le premier décembre deux mille vingt et un", D(2021, 12, 1)),
+        ("15 décembre. 202 1", D(2021, 12, 15)),  # OCR split the year
     ],
 )
 def test_french_dates(text: str, expected: dt.date) -> None:
