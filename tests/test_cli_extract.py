@@ -62,3 +62,34 @@ def test_json_contract(corpus: Manifest, tmp_path: Path) -> None:
     assert all("attachment" in d for d in report[1]["documents"])
     for entry in report[2:]:
         assert entry["documents"] == [] and entry["error"]  # a French reason, not a crash
+
+
+def test_roster_option(corpus: Manifest, tmp_path: Path) -> None:
+    envelope = next(p for p, f in corpus.files.items() if f.kind != "mail" and len(f.documents) > 2)
+    missing = subprocess.run(
+        [str(INTAKE), "extract", "--roster", "absent.csv", str(corpus.out_dir / envelope)],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=600,
+        check=False,
+    )
+    assert missing.returncode == 2 and "introuvable" in missing.stderr
+    assert "Traceback" not in missing.stderr
+    given = subprocess.run(
+        [
+            str(INTAKE),
+            "extract",
+            "--json",
+            "--roster",
+            str(corpus.out_dir / "roster.csv"),
+            str(corpus.out_dir / envelope),
+        ],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=600,
+        check=False,
+    )
+    assert given.returncode == 0, given.stderr
+    assert json.loads(given.stdout)[0]["documents"]
