@@ -2,8 +2,9 @@
 comes from running one tesseract per core, which is several times faster here than one
 tesseract using every core.
 
-The image goes through stdin as PGM (no temporary file, no PNG encoding) and the TSV of
-``image_to_data`` comes back on stdout; pytesseract's TSV reading conventions are kept.
+The image goes to tesseract as a temporary PGM file (no PNG encoding; a file reads faster
+than stdin) and the TSV of ``image_to_data`` comes back on stdout; pytesseract's TSV
+reading conventions are kept.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import functools
 import os
 import shutil
 import subprocess
+import tempfile
 from dataclasses import dataclass
 
 import numpy as np
@@ -80,9 +82,20 @@ def run_tesseract(
     extra: tuple[str, ...] = (),
 ) -> list[OcrWord]:
     """OCR a grayscale image; words with boxes in the image's pixels."""
+    # a PGM file, not stdin: tesseract (leptonica) reads a PNM from stdin ~30 % slower
+    # than the same bytes from a file (0.85 s against 0.63 s for a 300-dpi page here)
+    with tempfile.NamedTemporaryFile(prefix="intake-ocr-", suffix=".pgm") as tmp:
+        tmp.write(to_pgm(gray))
+        tmp.flush()
+        return _run(tmp.name, lang, psm, dpi, timeout, extra)
+
+
+def _run(
+    path: str, lang: str, psm: int, dpi: int, timeout: float, extra: tuple[str, ...]
+) -> list[OcrWord]:
     args = [
         tesseract_cmd(),
-        "stdin",
+        path,
         "stdout",
         "-l",
         lang,
@@ -96,7 +109,6 @@ def run_tesseract(
     try:
         proc = subprocess.run(
             args,
-            input=to_pgm(gray),
             capture_output=True,
             env=_env(),
             timeout=timeout,

@@ -453,6 +453,9 @@ def _text_rows(mask: np.ndarray, px_per_pt: float) -> list[tuple[int, int]]:
     return [(i, j) for i, j in imaging.true_runs(on) if 5 * px_per_pt <= j - i <= 26 * px_per_pt]
 
 
+_DATE_ROWS = 2
+
+
 def _read_date_row(line: Image.Image, dpi: int, timeout: float) -> tuple[str, float]:
     """One row of a stamp read as one line of a date stamp's characters: text, mean
     confidence (0-1)."""
@@ -559,7 +562,9 @@ def read_stamp_rows(
     texts: list[str] = []
     pad = int(2 * px_per_pt)
     partial: StampRead | None = None  # a date line whose year did not read
-    for top, bottom in rows:
+    # the date is the stamp's largest print: its tallest rows only, tallest first (one
+    # or two tesseract calls where reading every row from the top took four)
+    for top, bottom in sorted(rows, key=lambda r: r[0] - r[1])[:_DATE_ROWS]:
         line = _pad(img.crop((0, max(0, top - pad), img.width, min(img.height, bottom + pad))))
         text, conf = _read_date_row(line, dpi, timeout)
         dm = date_line(text)
