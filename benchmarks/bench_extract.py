@@ -93,6 +93,18 @@ def _scan_page_png(out: Path) -> Path:
     return path
 
 
+def _plain_tesseract(png: Path, tmp: Path, env: dict[str, str]) -> float:
+    """Seconds of a plain ``tesseract page.png out -l fra``."""
+    t0 = time.perf_counter()
+    subprocess.run(
+        ["tesseract", str(png), str(tmp / "out"), "-l", "fra"],
+        env=env,
+        check=True,
+        capture_output=True,
+    )
+    return time.perf_counter() - t0
+
+
 def speed(tmp: Path) -> dict[str, float]:
     res: dict[str, float] = {}
     data = _text_pdf(50)
@@ -110,14 +122,7 @@ def speed(tmp: Path) -> dict[str, float]:
     runs = 3
 
     def plain(env: dict[str, str]) -> float:
-        t0 = time.perf_counter()
-        subprocess.run(
-            ["tesseract", str(png), str(tmp / "out"), "-l", "fra"],
-            env=env,
-            check=True,
-            capture_output=True,
-        )
-        return time.perf_counter() - t0
+        return _plain_tesseract(png, tmp, env)
 
     import extractors.ocr as ocr_mod
     import extractors.scan as scan_mod
@@ -206,18 +211,10 @@ def corpus_speed(corpus: Path, tmp: Path, pages: int = 12) -> dict[str, float]:
         png = tmp / "corpus-page.png"
         img.save(png, dpi=(DEFAULT_LIMITS.ocr_dpi,) * 2)
         one = png.read_bytes()  # the page alone through the pipeline, as an image file
-        t0 = time.perf_counter()
-        subprocess.run(
-            ["tesseract", str(png), str(tmp / "out"), "-l", "fra"],
-            env=env1,
-            check=True,
-            capture_output=True,
-        )
+        base += _plain_tesseract(png, tmp, env1)
         t1 = time.perf_counter()
         extract_file(one, filename="page.png", workers=1)
-        t2 = time.perf_counter()
-        base += t1 - t0
-        mine += t2 - t1
+        mine += time.perf_counter() - t1
     n = len(picked[:pages])
     print(
         f"corpus scanned pages ({n}, stamps and signatures included): pipeline "

@@ -250,11 +250,7 @@ def locate_framed_stamps(
     mm = 25.4 / 72 / spp  # mm per small pixel
     found = []
     for x0, y0, x1, y1, n in comps:
-        long_mm = max(x1 - x0, y1 - y0) * mm
-        short_mm = min(x1 - x0, y1 - y0) * mm
-        if not (_STAMP_LONG_MM[0] <= long_mm <= _STAMP_LONG_MM[1]):
-            continue
-        if not (_STAMP_SHORT_MM[0] <= short_mm <= _STAMP_SHORT_MM[1]):
+        if not _stamp_sized(x1 - x0, y1 - y0, mm):
             continue
         if n > 0.25 * (x1 - x0) * (y1 - y0):
             continue  # a filled shape (a logo, a black box), not an outline
@@ -296,6 +292,17 @@ _STAMP_LONG_MM = (35.0, 110.0)
 _STAMP_SHORT_MM = (18.0, 70.0)
 
 
+def _stamp_sized(width: float, height: float, mm_per_unit: float) -> bool:
+    """Whether a ``width`` x ``height`` region (in units of ``mm_per_unit`` mm) has a
+    stamp's size, whatever its angle."""
+    long_mm = max(width, height) * mm_per_unit
+    short_mm = min(width, height) * mm_per_unit
+    return (
+        _STAMP_LONG_MM[0] <= long_mm <= _STAMP_LONG_MM[1]
+        and _STAMP_SHORT_MM[0] <= short_mm <= _STAMP_SHORT_MM[1]
+    )
+
+
 def _levels(arr: np.ndarray) -> tuple[float, float]:
     """Black ink and paper grey levels of a page: the paper is most of the page, black
     type the darkest part of what is not paper (a page with little type and a large stamp
@@ -332,11 +339,7 @@ def locate_gray_stamps(
     mm = cell / spp * 25.4 / 72
     found = []
     for x0, y0, x1, y1, n in imaging.components(grid, min_cells=6):
-        long_mm = max(x1 - x0, y1 - y0) * mm
-        short_mm = min(x1 - x0, y1 - y0) * mm
-        if not (_STAMP_LONG_MM[0] <= long_mm <= _STAMP_LONG_MM[1]):
-            continue
-        if not (_STAMP_SHORT_MM[0] <= short_mm <= _STAMP_SHORT_MM[1]):
+        if not _stamp_sized(x1 - x0, y1 - y0, mm):
             continue
         k = cell / f
         margin = 4 * px_per_pt

@@ -22,9 +22,9 @@ def corpus(tmp_path_factory: pytest.TempPathFactory) -> Manifest:
     )
 
 
-def extract(*files: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+def extract(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [str(INTAKE), "extract", "--json", *files],
+        [str(INTAKE), "extract", "--json", *args],
         capture_output=True,
         text=True,
         cwd=cwd,
@@ -66,30 +66,10 @@ def test_json_contract(corpus: Manifest, tmp_path: Path) -> None:
 
 def test_roster_option(corpus: Manifest, tmp_path: Path) -> None:
     envelope = next(p for p, f in corpus.files.items() if f.kind != "mail" and len(f.documents) > 2)
-    missing = subprocess.run(
-        [str(INTAKE), "extract", "--roster", "absent.csv", str(corpus.out_dir / envelope)],
-        capture_output=True,
-        text=True,
-        cwd=tmp_path,
-        timeout=600,
-        check=False,
-    )
+    missing = extract("--roster", "absent.csv", str(corpus.out_dir / envelope), cwd=tmp_path)
     assert missing.returncode == 2 and "introuvable" in missing.stderr
     assert "Traceback" not in missing.stderr
-    given = subprocess.run(
-        [
-            str(INTAKE),
-            "extract",
-            "--json",
-            "--roster",
-            str(corpus.out_dir / "roster.csv"),
-            str(corpus.out_dir / envelope),
-        ],
-        capture_output=True,
-        text=True,
-        cwd=tmp_path,
-        timeout=600,
-        check=False,
-    )
+    roster = str(corpus.out_dir / "roster.csv")
+    given = extract("--roster", roster, str(corpus.out_dir / envelope), cwd=tmp_path)
     assert given.returncode == 0, given.stderr
     assert json.loads(given.stdout)[0]["documents"]
