@@ -662,6 +662,14 @@ def _school_table(
         if header is None:
             continue
         hx0, hx1 = header.box[0] - 15, header.box[2] + 15
+        # the counts' column: under the header's "comptes élèves" words when the header
+        # line holds the other columns' titles too ("Nom de l'école  Commune  Nombre de
+        # comptes élèves"), and a school's row is one line ending with its count
+        col = re.search(r"(nombre (total )?de )?comptes eleves|effectif", fold(header.text))
+        cx0, cx1 = hx0, hx1
+        if col is not None:
+            cbox = header.span_box(col.start(), col.end())
+            cx0, cx1 = cbox[0] - 15, cbox[2] + 15
         rows: list[int] = []
         boxes: list[Box] = []
         confs: list[float] = []
@@ -672,10 +680,18 @@ def _school_table(
         )
         for ln in below:
             cx = (ln.box[0] + ln.box[2]) / 2
-            if not hx0 <= cx <= hx1:
-                continue
-            n = _first_int(ln.text)
-            if n is None or not re.fullmatch(r"[\s\dOolI|S.\u00a0\u202f]+", ln.text):
+            n: tuple[int, int, int] | None = None
+            if hx0 <= cx <= hx1 and re.fullmatch(r"[\s\dOolI|S.\u00a0\u202f]+", ln.text):
+                n = _first_int(ln.text)
+            elif col is not None and not re.search(r"\btotal\b", fold(ln.text)):
+                # a row's cells run together on one line: its last word, when it is a
+                # number under the counts' column ("Saint-Vincent-Sterlanges 134")
+                last = re.search(r"(?<![\w.,/])(\d{1,3}(?:[ \u00a0\u202f]\d{3})*)\s*$", ln.text)
+                if last is not None:
+                    lbox = ln.span_box(last.start(1), last.end(1))
+                    if cx0 <= (lbox[0] + lbox[2]) / 2 <= cx1:
+                        n = (int(re.sub(r"\D", "", last.group(1))), last.start(1), last.end(1))
+            if n is None:
                 continue
             row_words = [o for o in lines if _same_row(o.box, ln.box) and o is not ln]
             is_total = any("total" in fold(o.text) for o in row_words)

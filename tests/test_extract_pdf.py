@@ -178,3 +178,36 @@ def test_truncated_pdf_is_a_clean_error() -> None:
     with pytest.raises(ExtractionError) as exc:
         PdfParser(data[: len(data) // 3])
     assert exc.value.code == "corrupt"
+
+
+def test_needs_form_table_whose_rows_run_together() -> None:
+    # school | commune | count, no total: the commune and the count are close enough to
+    # be one line of text; each count is still under the counts' column
+    import io
+
+    from reportlab.lib.pagesizes import A4
+    from reportlab.pdfgen.canvas import Canvas
+
+    buf = io.BytesIO()
+    c = Canvas(buf, pagesize=A4, invariant=1)
+    h = A4[1]
+    c.setFont("Helvetica-Bold", 13)
+    c.drawString(60, h - 70, "ANNEXE 2 - Tableau d'engagement des collectivités")
+    c.setFont("Helvetica", 10)
+    c.drawString(60, h - 110, "Collectivité : Saint-Vincent-Sterlanges")
+    c.drawString(60, h - 130, "Nombre d'écoles : 2")
+    c.drawString(62, h - 170, "Nom de l'école")
+    c.drawString(292, h - 170, "Commune")
+    c.drawString(422, h - 170, "Nombre de comptes élèves")
+    for i, (school, n) in enumerate([("École Jules Ferry", "134"), ("École du Bourg", "1 020")]):
+        y = h - 195 - 20 * i
+        c.drawString(62, y, school)
+        c.drawString(292, y, "Saint-Vincent-Sterlanges")
+        c.drawString(425, y, n)
+    c.drawString(278, h - 260, "Fait à Saint-Vincent-Sterlanges le 24.11.21")
+    c.showPage()
+    c.save()
+    (doc,) = extract_file(buf.getvalue(), filename="annexe2.pdf")
+    assert doc.type == "needs_form" and not doc.ocr
+    assert doc.value("schools") == 2
+    assert doc.value("student_accounts") == 1154
