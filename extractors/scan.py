@@ -200,12 +200,13 @@ def _read_label_values(
     lines = build_lines(page_words, gray.width)
     added: list[OcrWord] = []
     junk: list[tuple[int, int, int, int]] = []
-    seen: set[int] = set()  # lines whose label was handled (by a longer label)
+    counted: set[int] = set()  # lines whose count label was handled (by a longer label)
     for label, allowed in targets:
         for hit in find_label(lines, label):
-            if hit.line_index in seen:
-                continue
-            seen.add(hit.line_index)
+            if allowed is not None:
+                if hit.line_index in counted:
+                    continue
+                counted.add(hit.line_index)
             line = lines[hit.line_index]
             if allowed is not None and re.search(r"[^\W\d_]{2}", line.text[: hit.start]):
                 continue  # the words in a sentence ("Le nombre de comptes élèves correspond")
