@@ -86,9 +86,13 @@ def test_evidence_box_drawn_over_the_page(
     doc_id = _add_scanned_piece(live_server.home, code)
     browser_login(page, live_server, "viewer")
     page.goto(f"{live_server.url}/collectivites/{code}")
+    # thumbnails that load late move the table: the click waits for them (a click on a
+    # link that moved under it lands beside it, and nothing navigates)
+    page.wait_for_function("() => Array.from(document.images).every(i => i.complete)")
     # clicking a field in the table shows its page with its box highlighted
-    page.locator(f'#piece-{doc_id} tr[data-field="signatory_name"] th a').click()
-    page.wait_for_url(re.compile(r"field=signatory_name#visionneuse"))
+    link = page.locator(f'#piece-{doc_id} tr[data-field="signatory_name"] th a')
+    with page.expect_navigation(url=re.compile(r"field=signatory_name#visionneuse")):
+        link.click()
     image = page.locator("#visionneuse img.page-image")
     page.wait_for_function(
         "img => img.complete && img.naturalWidth > 0", arg=image.element_handle()
