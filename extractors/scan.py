@@ -202,6 +202,7 @@ def _read_label_values(
     junk: list[tuple[int, int, int, int]] = []
     counted: set[int] = set()  # lines whose count label was handled (by a longer label)
     for label, allowed in targets:
+        value = re.compile(rf"\s*[{allowed}]+\s*") if allowed is not None else None
         for hit in find_label(lines, label):
             if allowed is not None:
                 if hit.line_index in counted:
@@ -214,7 +215,7 @@ def _read_label_values(
             legible = line.span_conf(hit.end, len(line.text)) >= 60
             if allowed is None and len(re.sub(r"[\W_]", "", after)) >= 2 and legible:
                 continue
-            if allowed is not None and re.fullmatch(rf"\s*[{allowed}]+\s*", after) and legible:
+            if value is not None and value.fullmatch(after) and legible:
                 continue
             lbox = line.span_box(hit.start, hit.end)
             h = lbox[3] - lbox[1]
@@ -225,7 +226,7 @@ def _read_label_values(
                 and ln.box[0] > lbox[2]
                 and min(ln.box[3], lbox[3]) - max(ln.box[1], lbox[1]) > 0.3 * h
                 and ln.conf >= 60
-                and (allowed is None or re.fullmatch(rf"\s*[{allowed}]+\s*", ln.text))
+                and (value is None or value.fullmatch(ln.text))
             ]
             if right:
                 continue

@@ -216,7 +216,7 @@ def read_located_gray_stamp(
     grey = locate_gray_stamps(gray, px_per_pt)
     for box, levels in grey:
         read = read_gray_stamp(gray, box, levels, px_per_pt, timeout=timeout)
-        if read is None or date_line(read.text.rsplit("\n", 1)[-1]) is None:
+        if not _full_date(read):
             # its grey cut where type crossed it: its bold date, type and all
             bold = read_bold_date(gray, box, px_per_pt, levels=levels, timeout=timeout)
             read = bold or read
@@ -539,9 +539,12 @@ def read_bold_date(
     if bold.sum() < 200:
         return None
     read = read_stamp_rows(bold, _fbox(box), px_per_pt, timeout=timeout)
-    if read is None or date_line(read.text.rsplit("\n", 1)[-1]) is None:
-        return None  # only a full date: bold text is not all stamps
-    return read
+    return read if _full_date(read) else None  # bold text is not all stamps
+
+
+def _full_date(read: StampRead | None) -> bool:
+    """Whether a row read gave a whole date (not one whose year is left to mend)."""
+    return read is not None and date_line(read.text.rsplit("\n", 1)[-1]) is not None
 
 
 def read_stamp_rows(
