@@ -529,22 +529,40 @@ def _act_id(pages: Sequence[Page]) -> FieldResult | None:
     return None
 
 
+# "réception" with its first letter misread ("Téception") still names the receipt
 _RECEIPT = re.compile(
-    r"(recu (en|a la) prefecture( le)?|date de reception (en |a la )?prefecture"
-    r"|reception (en |a la )?prefecture( le)?|recu par le prefet( le)?|accuse de reception"
+    r"(recu (en|a la) prefecture( le)?|date de \w?eception (en |a la )?prefecture"
+    r"|\w?eception (en |a la )?prefecture( le)?|recu par le prefet( le)?|accuse de reception"
     r" (en prefecture )?(du|le))\s*:?\s*$"
 )
 
 
+def _receipt_on_line(text: str, folded: str) -> DateMatch | None:
+    """The date on one line that its label names as the prefecture's receipt."""
+    for dm in find_dates(text):
+        if _RECEIPT.search(folded[max(0, dm.start - 45) : dm.start]):
+            return dm
+    return None
+
+
 def _prefecture_receipt(pages: Sequence[Page]) -> FieldResult | None:
     for loc in _locs(pages):
-        f = loc.folded
-        for dm in find_dates(loc.line.text):
-            before = f[max(0, dm.start - 45) : dm.start]
-            if _RECEIPT.search(before):
-                conf = dm.confidence * max(_ocr_conf(loc.line, dm.start, dm.end), 0.4)
-                return _result(dm.date, conf, loc.page, loc.line.span_box(dm.start, dm.end), dm.raw)
+        dm = _receipt_on_line(loc.line.text, loc.folded)
+        if dm is not None:
+            conf = dm.confidence * max(_ocr_conf(loc.line, dm.start, dm.end), 0.4)
+            return _result(dm.date, conf, loc.page, loc.line.span_box(dm.start, dm.end), dm.raw)
     return None
+
+
+def acknowledgment_missing(text: str) -> set[str]:
+    """What of the prefecture's acknowledgment a page's (or a line's) text lacks:
+    ``act_id``, ``prefecture_receipt_date``."""
+    missing = set()
+    if not find_act_ids(text):
+        missing.add("act_id")
+    if not any(_receipt_on_line(line, fold(line)) for line in text.split("\n")):
+        missing.add("prefecture_receipt_date")
+    return missing
 
 
 def deliberation_fields(pages: Sequence[Page]) -> dict[str, FieldResult]:

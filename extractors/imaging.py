@@ -444,3 +444,23 @@ def remove_rules(mask: np.ndarray, frac: float = 0.5) -> np.ndarray:
     m[rows, :] = False
     m[:, cols] = False
     return m
+
+
+def long_runs(mask: np.ndarray, length: int, axis: int = 1) -> np.ndarray:
+    """The pixels of ``mask`` in an unbroken run of at least ``length`` along ``axis``
+    (1: rows, a rule or a frame's top; 0: columns, a frame's side). Letters are shorter."""
+    m = mask if axis == 1 else mask.T
+    h, w = m.shape
+    if length < 1 or w < length:
+        return np.zeros_like(mask)
+    c = np.zeros((h, w + 1), dtype=np.int32)
+    np.cumsum(m, axis=1, out=c[:, 1:])
+    full = (c[:, length:] - c[:, :-length]) == length  # window [i, i + length) all ink
+    # a pixel is in a long run when any full window covers it
+    f = np.zeros((h, w + 1), dtype=np.int32)
+    np.cumsum(np.pad(full, ((0, 0), (0, length - 1))), axis=1, out=f[:, 1:])
+    starts = np.arange(w)
+    lo = np.maximum(starts - length + 1, 0)
+    covered = (f[:, starts + 1] - f[:, lo]) > 0
+    out = covered & m
+    return out if axis == 1 else out.T

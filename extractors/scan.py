@@ -11,7 +11,7 @@ from PIL import Image
 
 from extractors import imaging, signature
 from extractors.dates import find_dates, fold
-from extractors.fields import COUNT_LABELS
+from extractors.fields import COUNT_LABELS, acknowledgment_missing
 from extractors.limits import Limits
 from extractors.ocr import OcrWord, ocr_text, run_tesseract
 from extractors.pages import Box, Page, StampRead, Word
@@ -145,6 +145,10 @@ def _ocr_page(source: PageSource, limits: Limits, labels: Mapping[str, str]) -> 
         targets += [(lab, "0123456789") for lab in sorted(COUNT_LABELS, key=len, reverse=True)]
     if targets:
         proc_words = _read_label_values(gray_img, proc_words, unit, dpi, targets, limits)
+    if _ACK_WORDS.search(folded):
+        missing = acknowledgment_missing(ocr_text(proc_words))
+        if missing:
+            proc_words = _reread_acknowledgment(gray_img, proc_words, unit, dpi, missing, limits)
     # the page as read (upright, straight) in points; ``to_file`` maps it back onto the
     # page as filed, for evidence
     up = imaging.scale(1 / unit)  # processed px -> upright points
@@ -258,6 +262,86 @@ def _read_label_values(
                 added += fresh
 
     return [w for w in words if not _inside(w, junk)] + added
+
+
+# the prefecture's acknowledgment block ("Envoyé en préfecture le … Reçu en préfecture
+# le … ID : …", "Accusé de réception en préfecture … Date de télétransmission …")
+_ACK_WORDS = re.compile(
+    r"(envoye|recu|reception|accuse de reception) (en |a la )?pref|teletransmis"
+)
+_ACK_ANCHOR = re.compile(r"^(envoy|accus|recu|teletransm|affich)")
+# the block's lines from its first anchor line on, and its width (points)
+_ACK_LINES = 5.5
+_ACK_WIDTH_PT = 270.0
+
+
+def _reread_acknowledgment(
+    gray: Image.Image,
+    words: list[OcrWord],
+    unit: float,
+    dpi: int,
+    missing: set[str],
+    limits: Limits,
+) -> list[OcrWord]:
+    """An acknowledgment block is often boxed, or printed beside the collectivity's
+    heading and crossed by its rule: the page's layout analysis then merges its lines
+    with the heading's and garbles them ("Reçu en préfecture le" read as "do aan le").
+    Its area, from its first line down a few lines, is read again alone, rules and frame
+    removed; a fresh line that holds what the page's read lacks (``missing``: the act
+    identifier, the receipt date) replaces the page's words where it is."""
+    rows: dict[tuple[int, int, int], list[OcrWord]] = {}
+    for w in words:
+        rows.setdefault((w.block, w.par, w.line), []).append(w)
+    anchors = [
+        w
+        for row in rows.values()
+        if _ACK_WORDS.search(fold(" ".join(x.text for x in row)))
+        for w in row
+        if _ACK_ANCHOR.match(fold(w.text))
+    ]
+    if not anchors:
+        return words
+    first = min(anchors, key=lambda w: w.top)
+    h = max(first.height, 6 * unit)
+    x0 = int(max(0, first.left - 0.8 * h))
+    y0 = int(max(0, first.top - 0.8 * h))
+    x1 = int(min(gray.width, x0 + _ACK_WIDTH_PT * unit))
+    y1 = int(min(gray.height, first.top + (_ACK_LINES + 1) * h))
+    arr = np.array(gray.crop((x0, y0, x1, y1)))
+    inked = arr < 128
+    # the frame and a heading's rule (a slightly skewed rule steps a pixel up or down)
+    near = inked | np.roll(inked, 1, axis=0) | np.roll(inked, -1, axis=0)
+    rules = imaging.long_runs(near, round(20 * unit)) | imaging.long_runs(
+        inked, round(12 * unit), axis=0
+    )
+    arr[rules & inked] = 255
+    fresh: dict[tuple[int, int, int], list[OcrWord]] = {}
+    for w in run_tesseract(arr, psm=6, dpi=dpi, timeout=limits.ocr_timeout_s):
+        if w.conf >= 0 and re.search(r"\w", w.text):
+            moved = OcrWord(
+                w.text, w.left + x0, w.top + y0, w.width, w.height, w.conf, 950, w.par, w.line
+            )
+            fresh.setdefault((w.block, w.par, w.line), []).append(moved)
+    taken: list[OcrWord] = []
+    replaced: list[tuple[int, int, int, int]] = []  # the taken lines' boxes
+    for row in fresh.values():
+        if not missing - acknowledgment_missing(" ".join(w.text for w in row)):
+            continue  # nothing the page's read lacks
+        taken += row
+        top = min(w.top for w in row)
+        bottom = max(w.top + w.height for w in row)
+        replaced.append((x0, top, x1, bottom))
+    if not taken:
+        return words
+
+    # the page's words on those lines, inside the block (not a heading that runs into
+    # it); a garbled word may stand taller than the line it was made of
+    def on_taken_line(w: OcrWord) -> bool:
+        return w.left >= x0 and any(
+            min(w.top + w.height, b) - max(w.top, t) >= 0.5 * (b - t) for _, t, _, b in replaced
+        )
+
+    return [w for w in words if not on_taken_line(w)] + taken
 
 
 def _inside(w: OcrWord, regions: list[tuple[int, int, int, int]]) -> bool:

@@ -244,3 +244,52 @@ def test_dotted_leader_is_erased_faint_rings_included() -> None:
     assert (out[75:, :] == 255).all()  # the leader line, dark or faint, is gone
     assert (out[:70, 200:400] < 128).sum() > 500  # the word is kept
     assert run_tesseract(Image.fromarray(out), psm=7)[0].text == "Maire"
+
+
+def _heading_beside_acknowledgment() -> Image.Image:
+    """The top of a délibération: the collectivity's heading and its rule on the left, the
+    prefecture's boxed acknowledgment on the right, the rule running into the box."""
+    from PIL import ImageDraw, ImageFont
+
+    img = Image.new("L", (2480, 700), 235)
+    d = ImageDraw.Draw(img)
+    sans = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
+    font = ImageFont.truetype(sans, 38)
+    d.text((200, 170), "Commune du Pellerin", fill=40, font=ImageFont.truetype(sans, 60))
+    d.rounded_rectangle((1540, 110, 2330, 320), radius=18, outline=40, width=4)
+    rows = (
+        "Envoyé en préfecture le 29/10/2021",
+        "Reçu en préfecture le 29/10/2021",
+        "Affiché le",
+        "ID : 044-214401200-20211026-2021_126-DE",
+    )
+    for i, row in enumerate(rows):
+        d.text((1565, 130 + 46 * i), row, fill=40, font=font)
+    d.line((200, 250, 1650, 262), fill=40, width=9)
+    return img
+
+
+def test_acknowledgment_garbled_by_the_layout_is_read_again() -> None:
+    from extractors.fields import acknowledgment_missing
+    from extractors.limits import DEFAULT_LIMITS
+    from extractors.ocr import OcrWord, ocr_text
+    from extractors.scan import _reread_acknowledgment
+
+    img = _heading_beside_acknowledgment()
+    words = [w for w in run_tesseract(img, dpi=300) if w.conf >= 0]
+    # what the page's read made of the receipt line when merged with the heading's
+    receipt = [w for w in words if w.left > 1500 and 170 <= w.top <= 200]
+    assert [w.text for w in receipt][:2] == ["Reçu", "en"]
+    garbled = [
+        OcrWord("aan", w.left, w.top, w.width, w.height, 17.0, w.block, w.par, w.line)
+        if w.text == "Reçu"
+        else w
+        for w in words
+        if not (w in receipt and w.text == "en")
+    ]
+    missing = acknowledgment_missing(ocr_text(garbled))
+    assert "prefecture_receipt_date" in missing
+    out = _reread_acknowledgment(img, garbled, 300 / 72, 300, missing, DEFAULT_LIMITS)
+    assert acknowledgment_missing(ocr_text(out)) == missing - {"prefecture_receipt_date"}
+    # the heading beside the block is left as read
+    assert "Pellerin" in [w.text for w in out]

@@ -13,7 +13,8 @@ from extractors import imaging
 from extractors.actid import find_act_ids, luhn_ok
 from extractors.dates import find_dates, parse_date, words_to_int
 from extractors.errors import ExtractionError
-from extractors.pages import Word, build_lines
+from extractors.fields import deliberation_fields
+from extractors.pages import Page, Word, build_lines
 from extractors.parsers import ImageParser, PdfParser, choose_parser
 from extractors.textmatch import fuzzy_find
 
@@ -262,3 +263,56 @@ def test_true_runs() -> None:
     assert true_runs(np.array([1, 1, 0, 1, 0, 0, 1, 1, 1], bool)) == [(0, 2), (3, 4), (6, 9)]
     assert true_runs(np.array([0, 1, 1, 0], bool)) == [(1, 3)]
     assert true_runs(np.array([], bool)) == [] and true_runs(np.zeros(3, bool)) == []
+
+
+def test_act_id_glued_to_what_ocr_made_of_its_label() -> None:
+    # "ID : 044-…" read as "TD7044-…": the department is the three characters before the
+    # SIREN's dash, trusted less than an identifier standing alone
+    (glued,) = find_act_ids("U TD7044-214401200-20211026-2021_126-DE")
+    assert glued.value == "044-214401200-20211026-2021_126-DE"
+    (alone,) = find_act_ids("ID : 044-214401200-20211026-2021_126-DE")
+    assert glued.confidence < alone.confidence
+    # an identifier standing alone wins over a glued reading of the same line
+    assert [a.value for a in find_act_ids("7044-214401200-20211026-2021_126-DE")] == [
+        "044-214401200-20211026-2021_126-DE"
+    ]
+    assert find_act_ids("Tél 0244-214401094-20211026-2021_126-DE") == []  # Luhn fails
+
+
+def _text_page(*rows: str) -> Page:
+    """A page of OCR'd words, one row of ``rows`` per line, 14 pt apart."""
+    words = []
+    for i, row in enumerate(rows):
+        x = 40.0
+        for token in row.split():
+            w = 6.0 * len(token)
+            words.append(Word(token, (x, 60.0 + 14 * i, x + w, 70.0 + 14 * i), 80.0))
+            x += w + 4
+    return Page(1, 595.0, 842.0, "\n".join(rows), ocr=True, _words=words)
+
+
+@pytest.mark.parametrize(
+    ("row", "expected"),
+    [
+        ("Date de réception préfecture : 18/11/2021", D(2021, 11, 18)),
+        ("Date dé Téception préfecture : 18/11/2021", D(2021, 11, 18)),  # one letter misread
+        ("Reçu en préfecture le 18/11/2021", D(2021, 11, 18)),
+        ("Date de télétransmission : 17/11/2021", None),  # sent, not received
+        ("Date de perception : 18/11/2021", None),
+    ],
+)
+def test_prefecture_receipt_by_its_label(row: str, expected: dt.date | None) -> None:
+    page = _text_page("Accusé de réception en préfecture", row, "CONSEIL MUNICIPAL")
+    assert deliberation_fields([page])["prefecture_receipt_date"].value == expected
+
+
+def test_long_runs_are_rules_not_letters() -> None:
+    m = np.zeros((6, 30), dtype=bool)
+    m[1, 2:20] = True  # a rule
+    m[3, 0:4] = True  # a letter's bar
+    m[:, 25] = True  # a frame's side
+    rows = imaging.long_runs(m, 10)
+    assert rows[1, 2:20].all() and rows.sum() == 18
+    cols = imaging.long_runs(m, 5, axis=0)
+    assert cols[:, 25].all() and cols.sum() == 6
+    assert not imaging.long_runs(m, 40).any()
