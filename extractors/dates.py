@@ -239,3 +239,18 @@ def parse_date(text: str) -> dt.date | None:
     """The first date in ``text``, if any."""
     found = find_dates(text)
     return found[0].date if found else None
+
+
+# a handwritten date whose slashes OCR lost: "221121", "10 1221", "22 11 2021"
+_RUN_TOGETHER = re.compile(r"(?<!\d)(\d{2})\s?(\d{2})\s?(\d{2}|\d{4})(?!\d)")
+
+
+def run_together_date(text: str) -> DateMatch | None:
+    """A date written in a form's date field whose separators OCR lost, read day, month,
+    year (``221121`` for 22/11/21). Only where a date is expected: six digits in prose are
+    not a date. The year is kept between ``MIN_YEAR`` and ``MAX_YEAR``."""
+    for m in _RUN_TOGETHER.finditer(text):
+        d = _make(_year(m.group(3)), int(m.group(2)), int(m.group(1)))
+        if d:
+            return DateMatch(d, m.start(), m.end(), m.group(0), 0.6)
+    return None

@@ -8,7 +8,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 from extractors.actid import find_act_ids
-from extractors.dates import DateMatch, find_dates, fold
+from extractors.dates import DateMatch, find_dates, fold, run_together_date
 from extractors.model import Evidence, FieldResult
 from extractors.pages import Box, Line, Page, union_boxes
 from extractors.signature import DEFAULT_LABELS
@@ -349,7 +349,7 @@ def _signature_date(pages: Sequence[Page], lab: Mapping[str, str]) -> FieldResul
         for ln in cands:
             text = ln.text[d.end :] if ln is dline else ln.text
             offset = d.end if ln is dline else 0
-            found = find_dates(text)
+            found = find_dates(text) or [dm for dm in [run_together_date(text)] if dm]
             if found:
                 dm = found[0]
                 conf = dm.confidence * max(_ocr_conf(ln, offset + dm.start, offset + dm.end), 0.4)

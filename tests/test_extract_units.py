@@ -316,3 +316,21 @@ def test_long_runs_are_rules_not_letters() -> None:
     cols = imaging.long_runs(m, 5, axis=0)
     assert cols[:, 25].all() and cols.sum() == 6
     assert not imaging.long_runs(m, 40).any()
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("D EE 221121", D(2021, 11, 22)),  # 22/11/21, its slashes lost
+        ("Le 10 1221", D(2021, 12, 10)),
+        ("22 11 2021", D(2021, 11, 22)),
+        ("Tél : 02 40 12 34 56", None),
+        ("n° 311321", None),  # no 13th month
+        ("1234567", None),
+    ],
+)
+def test_handwritten_date_whose_slashes_ocr_lost(text: str, expected: dt.date | None) -> None:
+    from extractors.dates import run_together_date
+
+    found = run_together_date(text)
+    assert (found.date if found else None) == expected
