@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from extractors.actid import find_act_ids
 from extractors.dates import DateMatch, find_dates, fold, run_together_date
@@ -732,6 +732,21 @@ def _school_table(
 
 # --------------------------------------------------------------------------- arrival stamp
 
+def _mended_year(dm: DateMatch, years: set[int]) -> DateMatch | None:
+    """``dm`` with its year replaced by the only one of ``years`` one digit away."""
+    near = [
+        y
+        for y in years
+        if sum(a != b for a, b in zip(str(y), f"{dm.date.year:04d}", strict=True)) == 1
+    ]
+    if len(near) != 1:
+        return None
+    try:
+        return replace(dm, date=dm.date.replace(year=near[0]))
+    except ValueError:  # 29 February
+        return None
+
+
 _STAMP_TEXT = re.compile(r"(arrive|courrier arrive|recu)\s+le\s*$")
 
 
@@ -742,21 +757,33 @@ def arrival_stamp(page: Page, document: Sequence[Page] = ()) -> FieldResult | No
 
     best: tuple[float, FieldResult] | None = None
     years: set[int] | None = None
+
+    def doc_years() -> set[int]:
+        # the years around the document's own dates (every page: a convention's first
+        # page may print none of 2021)
+        nonlocal years
+        if years is None:
+            years = {
+                d.date.year + k
+                for p in (page, *document)
+                for d in find_dates(p.text)
+                for k in (-1, 0, 1)
+            }
+        return years
+
     for read in page.stamps:
         dm = stamp_date(read.text)
         mended = 1.0
         if dm is None:
-            # a year OCR garbled ("2921"): mended against the years of the document's
-            # own dates (every page: a convention's first page may print none of 2021)
-            if years is None:
-                years = {
-                    d.date.year + k
-                    for p in (page, *document)
-                    for d in find_dates(p.text)
-                    for k in (-1, 0, 1)
-                }
-            fixed = mend_stamp_year(read.text, years)
+            # a year OCR garbled ("2921"): mended against the document's years
+            fixed = mend_stamp_year(read.text, doc_years())
             dm = stamp_date(fixed) if fixed else None
+            mended = 0.6
+        elif doc_years() and min(abs(dm.date.year - y) for y in doc_years()) > 1:
+            # a year that reads but is far from the document's ("2002" for 2022): one
+            # digit is off; mended the same way, else the read is not trusted (the
+            # file's time is the fallback)
+            dm = _mended_year(dm, doc_years())
             mended = 0.6
         if dm is None:
             continue

@@ -252,6 +252,13 @@ def _read_label_values(
                 )
                 if w.conf >= 0 and re.search(r"\w", w.text)
             ]
+            if allowed is not None and not fresh:
+                stroke = _lone_stroke(strip, h)
+                if stroke is not None:
+                    sx0, sy0, sx1, sy1 = stroke
+                    fresh = [
+                        OcrWord("1", sx0 + x0, sy0 + y0, sx1 - sx0, sy1 - sy0, 50.0, 900, 1, 0)
+                    ]
             region = (x0, y0, x1, y1)
             old = [w for w in words if _inside(w, [region])]
             better = _quality(fresh) > _quality(old)
@@ -344,6 +351,24 @@ def _reread_acknowledgment(
     return [w for w in words if not on_taken_line(w)] + taken
 
 
+def _lone_stroke(strip: Image.Image, height: float) -> tuple[int, int, int, int] | None:
+    """Tesseract reads no lone "1" written or printed in italics in a count's field (one
+    slanted stroke, alone): the box of the strip's only mark when it is one such stroke,
+    as tall as the label's letters (``height``, pixels) give or take, under half as wide
+    as tall. Marks cut by the strip's edge are the lines above and below."""
+    arr = np.asarray(strip)
+    marks = [
+        c for c in imaging.components(arr < 128) if c[4] >= 10 and c[1] > 0 and c[3] < arr.shape[0]
+    ]
+    if len(marks) != 1:
+        return None
+    x0, y0, x1, y1, _n = marks[0]
+    tall = y1 - y0
+    if not 0.55 * height <= tall <= 2.2 * height or (x1 - x0) > 0.45 * tall:
+        return None
+    return x0, y0, x1, y1
+
+
 def _inside(w: OcrWord, regions: list[tuple[int, int, int, int]]) -> bool:
     cx, cy = w.left + w.width / 2, w.top + w.height / 2
     return any(a <= cx <= c and b <= cy <= d for a, b, c, d in regions)
@@ -356,12 +381,13 @@ def _quality(words: list[OcrWord]) -> float:
 
 def _without_dots(strip: Image.Image, unit: float) -> Image.Image:
     """Erase the dotted leader line a form prints after its labels (and specks): marks
-    smaller than ~1.5 pt each way. Letters are larger; what is lost is the dot of an i.
+    smaller than ~2 pt each way (a bold label's colon too). Letters are larger; what is
+    lost is the dot of an i.
     What is lighter than ink is paper: the faint rings JPEG leaves of the dots misled
     tesseract ("Maire" read as nothing)."""
     arr = np.array(strip)
     mask = arr < 170
-    small = 1.6 * unit
+    small = 2.0 * unit
     for x0, y0, x1, y1, _n in imaging.components(mask):
         if x1 - x0 <= small and y1 - y0 <= small:
             region = arr[y0:y1, x0:x1]

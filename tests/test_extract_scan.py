@@ -293,3 +293,31 @@ def test_acknowledgment_garbled_by_the_layout_is_read_again() -> None:
     assert acknowledgment_missing(ocr_text(out)) == missing - {"prefecture_receipt_date"}
     # the heading beside the block is left as read
     assert "Pellerin" in [w.text for w in out]
+
+
+def test_a_lone_stroke_in_a_count_field_is_read_as_one() -> None:
+    """A handwritten or italic "1" is one slanted stroke, which tesseract reads as
+    nothing; in a count's field, alone and as tall as the label, it is a 1."""
+    from PIL import ImageDraw, ImageFont
+
+    from extractors.fields import COUNT_LABELS
+    from extractors.limits import DEFAULT_LIMITS
+    from extractors.scan import _read_label_values
+
+    sans = ImageFont.truetype("/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf", 42)
+    targets = [(label, "0123456789") for label in sorted(COUNT_LABELS, key=len, reverse=True)]
+
+    def field(mark: tuple[int, int, int, int] | None) -> list[str]:
+        img = Image.new("L", (2000, 300), 235)
+        d = ImageDraw.Draw(img)
+        d.text((80, 100), "Nombre d'écoles :", fill=30, font=sans)
+        if mark is not None:
+            d.line(mark, fill=30, width=6)
+        words = [w for w in run_tesseract(img, dpi=300) if w.conf >= 0 and w.left < 540]
+        out = _read_label_values(img, words, 300 / 72, 300, targets, DEFAULT_LIMITS)
+        return [w.text for w in out if w.left >= 540]
+
+    assert field((588, 98, 578, 140)) == ["1"]  # slanted, as tall as the label
+    assert field(None) == []
+    assert field((560, 120, 640, 124)) == []  # a dash is not a 1
+    assert field((588, 128, 586, 134)) == []  # a speck is not either

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 import numpy as np
+import pytest
 from PIL import Image
 
 from extractors import imaging
@@ -125,3 +126,26 @@ def test_a_stamp_year_misread_by_one_digit_is_mended_from_the_document() -> None
     assert mend_stamp_year("13 DÉC. 2O2Q", {2025, 2027}) is None
     assert mend_stamp_year("13 DÉC. 2999", years) is None
     assert mend_stamp_year("13 DÉC. 2921", set()) is None
+
+
+@pytest.mark.parametrize(
+    ("stamp", "page_text", "expected"),
+    [
+        ("ARRIVÉ LE\n13 JAN. 2002", "Fait le 30 novembre 2021", D(2022, 1, 13)),  # one digit off
+        ("ARRIVÉ LE\n13 JAN. 1995", "Fait le 30 novembre 2021", None),  # far, not mendable
+        ("ARRIVÉ LE\n13 JAN. 2022", "Fait le 30 novembre 2021", D(2022, 1, 13)),
+        # a convention whose only printed date is older: its stamp is kept as read
+        ("ARRIVÉ LE\n13 JAN. 2021", "Arrêté du 5 mars 2019", D(2021, 1, 13)),
+        ("ARRIVÉ LE\n13 JAN. 2002", "Sans date", D(2002, 1, 13)),  # nothing to judge by
+    ],
+)
+def test_a_stamp_year_far_from_the_document_is_mended_or_dropped(
+    stamp: str, page_text: str, expected: dt.date | None
+) -> None:
+    from extractors.fields import arrival_stamp
+    from extractors.pages import Page, StampRead
+
+    page = Page(1, 595.0, 842.0, page_text, ocr=True, _words=[])
+    page.stamps = [StampRead(stamp, (400.0, 40.0, 560.0, 110.0), 0.8)]
+    found = arrival_stamp(page)
+    assert (found.value if found else None) == expected
