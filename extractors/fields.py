@@ -732,6 +732,7 @@ def _school_table(
 
 # --------------------------------------------------------------------------- arrival stamp
 
+
 def _mended_year(dm: DateMatch, years: set[int]) -> DateMatch | None:
     """``dm`` with its year replaced by the only one of ``years`` one digit away."""
     near = [
