@@ -133,7 +133,7 @@ def _ocr_page(source: PageSource, limits: Limits, labels: Mapping[str, str]) -> 
             gray_img, words = flipped, alt
     del ocr_img
 
-    proc_words = [w for w in words if w.conf >= 0]
+    proc_words = without_ghosts([w for w in words if w.conf >= 0])
     folded = fold(ocr_text(proc_words))
     targets: list[tuple[str, str | None]] = []
     if signature.has_block(folded, labels):
@@ -243,7 +243,7 @@ def _read_label_values(
             strip = gray.crop((x0, y0, x1, y1))
             if float(np.asarray(strip).min()) > 150:
                 continue  # nothing written
-            strip = _without_dots(strip, unit)
+            strip = _without_dots(strip, unit, 1.6 if allowed is None else 2.0)
             extra = ("-c", f"tessedit_char_whitelist={allowed}") if allowed else ()
             fresh = [
                 OcrWord(w.text, w.left + x0, w.top + y0, w.width, w.height, w.conf, 900, 1, 0)
@@ -369,6 +369,28 @@ def _lone_stroke(strip: Image.Image, height: float) -> tuple[int, int, int, int]
     return x0, y0, x1, y1
 
 
+def without_ghosts(words: list[OcrWord]) -> list[OcrWord]:
+    """Tesseract sometimes reads an accent or a speck inside a word as a word of its own
+    ("Mairie CC du Bailleul", the "CC" a sliver within "Mairie"): an unsure word lying
+    inside a surer, larger one is dropped."""
+
+    def within(small: OcrWord, big: OcrWord) -> bool:
+        if small is big or small.conf >= 60 or big.conf < small.conf:
+            return False
+        if small.width * small.height >= big.width * big.height:
+            return False
+        ix = min(small.left + small.width, big.left + big.width) - max(small.left, big.left)
+        iy = min(small.top + small.height, big.top + big.height) - max(small.top, big.top)
+        return ix > 0 and iy > 0 and ix * iy >= 0.8 * small.width * small.height
+
+    # words of a line are near each other: compare each with its line's neighbours only
+    rows: dict[tuple[int, int, int], list[OcrWord]] = {}
+    for w in words:
+        rows.setdefault((w.block, w.par, w.line), []).append(w)
+    ghosts = {id(w) for row in rows.values() for w in row if any(within(w, other) for other in row)}
+    return [w for w in words if id(w) not in ghosts] if ghosts else words
+
+
 def _inside(w: OcrWord, regions: list[tuple[int, int, int, int]]) -> bool:
     cx, cy = w.left + w.width / 2, w.top + w.height / 2
     return any(a <= cx <= c and b <= cy <= d for a, b, c, d in regions)
@@ -379,15 +401,16 @@ def _quality(words: list[OcrWord]) -> float:
     return sum(len(re.sub(r"\W", "", w.text)) * max(w.conf, 0.0) / 100 for w in words)
 
 
-def _without_dots(strip: Image.Image, unit: float) -> Image.Image:
+def _without_dots(strip: Image.Image, unit: float, speck_pt: float = 1.6) -> Image.Image:
     """Erase the dotted leader line a form prints after its labels (and specks): marks
-    smaller than ~2 pt each way (a bold label's colon too). Letters are larger; what is
-    lost is the dot of an i.
+    smaller than ``speck_pt`` each way. Letters are larger; what is lost is the dot of an
+    i (a name's accents are ~1.7 pt: a count's strip, digits only, also loses a bold
+    label's colon at 2 pt).
     What is lighter than ink is paper: the faint rings JPEG leaves of the dots misled
     tesseract ("Maire" read as nothing)."""
     arr = np.array(strip)
     mask = arr < 170
-    small = 2.0 * unit
+    small = speck_pt * unit
     for x0, y0, x1, y1, _n in imaging.components(mask):
         if x1 - x0 <= small and y1 - y0 <= small:
             region = arr[y0:y1, x0:x1]

@@ -334,3 +334,26 @@ def test_handwritten_date_whose_slashes_ocr_lost(text: str, expected: dt.date | 
 
     found = run_together_date(text)
     assert (found.date if found else None) == expected
+
+
+def test_a_ghost_word_inside_another_is_dropped() -> None:
+    from extractors.ocr import OcrWord
+    from extractors.scan import without_ghosts
+
+    def w(text: str, left: int, top: int, width: int, height: int, conf: float) -> OcrWord:
+        return OcrWord(text, left, top, width, height, conf, 1, 1, 1)
+
+    mairie = w("Mairie", 650, 220, 160, 42, 96)
+    ghost = w("CC", 733, 220, 50, 13, 46)  # an accent read as a word, inside "Mairie"
+    du = w("du", 825, 220, 55, 38, 97)
+    colon = w(":", 965, 221, 8, 8, 37)
+    bailleul = w("Bailleul", 896, 220, 175, 42, 90)
+    assert [x.text for x in without_ghosts([mairie, ghost, du, bailleul, colon])] == [
+        "Mairie",
+        "du",
+        "Bailleul",
+    ]
+    # a sure small word, or one beside another, stays
+    sure = w("1er", 733, 220, 50, 13, 91)
+    beside = w("CC", 815, 220, 50, 40, 46)
+    assert without_ghosts([mairie, sure, beside]) == [mairie, sure, beside]
