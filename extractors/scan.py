@@ -383,10 +383,11 @@ def without_ghosts(words: list[OcrWord]) -> list[OcrWord]:
         iy = min(small.top + small.height, big.top + big.height) - max(small.top, big.top)
         return ix > 0 and iy > 0 and ix * iy >= 0.8 * small.width * small.height
 
-    # words of a line are near each other: compare each with its line's neighbours only
-    rows: dict[tuple[int, int, int], list[OcrWord]] = {}
+    # compare each word with those of its paragraph only (a ghost is often given a line
+    # of its own, above the word it lies in)
+    rows: dict[tuple[int, int], list[OcrWord]] = {}
     for w in words:
-        rows.setdefault((w.block, w.par, w.line), []).append(w)
+        rows.setdefault((w.block, w.par), []).append(w)
     ghosts = {id(w) for row in rows.values() for w in row if any(within(w, other) for other in row)}
     return [w for w in words if id(w) not in ghosts] if ghosts else words
 

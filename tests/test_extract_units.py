@@ -344,7 +344,8 @@ def test_a_ghost_word_inside_another_is_dropped() -> None:
         return OcrWord(text, left, top, width, height, conf, 1, 1, 1)
 
     mairie = w("Mairie", 650, 220, 160, 42, 96)
-    ghost = w("CC", 733, 220, 50, 13, 46)  # an accent read as a word, inside "Mairie"
+    # an accent read as a word, inside "Mairie", on a line of its own
+    ghost = OcrWord("CC", 733, 220, 50, 13, 46, 1, 1, 0)
     du = w("du", 825, 220, 55, 38, 97)
     colon = w(":", 965, 221, 8, 8, 37)
     bailleul = w("Bailleul", 896, 220, 175, 42, 90)
