@@ -733,6 +733,10 @@ def _school_table(
 # --------------------------------------------------------------------------- arrival stamp
 
 
+# a stamp's year this far from every year of its document's dates is a misread one
+_FAR_YEARS = 5
+
+
 def _mended_year(dm: DateMatch, years: set[int]) -> DateMatch | None:
     """``dm`` with its year replaced by the only one of ``years`` one digit away."""
     near = [
@@ -780,10 +784,11 @@ def arrival_stamp(page: Page, document: Sequence[Page] = ()) -> FieldResult | No
             fixed = mend_stamp_year(read.text, doc_years())
             dm = stamp_date(fixed) if fixed else None
             mended = 0.6
-        elif doc_years() and min(abs(dm.date.year - y) for y in doc_years()) > 1:
-            # a year that reads but is far from the document's ("2002" for 2022): one
-            # digit is off; mended the same way, else the read is not trusted (the
-            # file's time is the fallback)
+        elif doc_years() and min(abs(dm.date.year - y) for y in doc_years()) > _FAR_YEARS:
+            # a year that reads but is far from the document's ("2002" on a letter of
+            # 2021): one digit is off; mended the same way, else the read is not trusted
+            # (the file's time is the fallback). A page may print only an older date (a
+            # decree of 2019 on a convention stamped in 2022): near years are kept.
             dm = _mended_year(dm, doc_years())
             mended = 0.6
         if dm is None:

@@ -136,6 +136,7 @@ def test_a_stamp_year_misread_by_one_digit_is_mended_from_the_document() -> None
         ("ARRIVÉ LE\n13 JAN. 2022", "Fait le 30 novembre 2021", D(2022, 1, 13)),
         # a convention whose only printed date is older: its stamp is kept as read
         ("ARRIVÉ LE\n13 JAN. 2021", "Arrêté du 5 mars 2019", D(2021, 1, 13)),
+        ("ARRIVÉ LE\n13 JAN. 2022", "Arrêté du 5 mars 2019", D(2022, 1, 13)),
         ("ARRIVÉ LE\n13 JAN. 2002", "Sans date", D(2002, 1, 13)),  # nothing to judge by
     ],
 )
