@@ -14,6 +14,7 @@ import os
 import shutil
 import subprocess
 import tempfile
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -87,12 +88,44 @@ def run_tesseract(
     with tempfile.NamedTemporaryFile(prefix="intake-ocr-", suffix=".pgm") as tmp:
         tmp.write(to_pgm(gray))
         tmp.flush()
-        return _run(tmp.name, lang, psm, dpi, timeout, extra)
+        return parse_tsv(_run(tmp.name, lang, psm, dpi, timeout, extra))
 
 
-def _run(
-    path: str, lang: str, psm: int, dpi: int, timeout: float, extra: tuple[str, ...]
-) -> list[OcrWord]:
+def run_tesseract_many(
+    images: Sequence[Image.Image | np.ndarray],
+    *,
+    lang: str = "fra",
+    psm: int = 3,
+    dpi: int = 300,
+    timeout: float = 180.0,
+    extra: tuple[str, ...] = (),
+) -> list[list[OcrWord]]:
+    """OCR several small grayscale images (a stamp's rows) in one tesseract run: the
+    words of each, in order. Starting tesseract and loading its French model costs
+    ~0.09 s, more than reading a line; a list of image files is read in one start."""
+    if len(images) <= 1:
+        return [run_tesseract(i, lang=lang, psm=psm, dpi=dpi, timeout=timeout, extra=extra)
+                for i in images]  # fmt: skip
+    with tempfile.TemporaryDirectory(prefix="intake-ocr-") as tmp:
+        names = []
+        for k, img in enumerate(images):
+            name = os.path.join(tmp, f"{k}.pgm")
+            with open(name, "wb") as fh:
+                fh.write(to_pgm(img))
+            names.append(name)
+        listing = os.path.join(tmp, "images.txt")
+        with open(listing, "w", encoding="utf-8") as fh:
+            fh.write("\n".join(names) + "\n")
+        words = parse_tsv_pages(_run(listing, lang, psm, dpi, timeout * len(images), extra))
+    out: list[list[OcrWord]] = [[] for _ in images]
+    for page, w in words:
+        if 1 <= page <= len(out):
+            out[page - 1].append(w)
+    return out
+
+
+def _run(path: str, lang: str, psm: int, dpi: int, timeout: float, extra: tuple[str, ...]) -> str:
+    """Tesseract's TSV for the image (or the list of images) at ``path``."""
     args = [
         tesseract_cmd(),
         path,
@@ -125,11 +158,16 @@ def _run(
             + (f" ({detail[0][:120]})." if detail else "."),
             "ocr_failed",
         )
-    return parse_tsv(proc.stdout.decode("utf-8", "replace"))
+    return proc.stdout.decode("utf-8", "replace")
 
 
 def parse_tsv(tsv: str) -> list[OcrWord]:
-    words: list[OcrWord] = []
+    return [w for _, w in parse_tsv_pages(tsv)]
+
+
+def parse_tsv_pages(tsv: str) -> list[tuple[int, OcrWord]]:
+    """The words of tesseract's TSV with the number of the image (page) each is on."""
+    words: list[tuple[int, OcrWord]] = []
     lines = tsv.splitlines()
     for row in lines[1:]:
         cols = row.split("\t")
@@ -141,10 +179,10 @@ def parse_tsv(tsv: str) -> list[OcrWord]:
         try:
             conf = float(cols[10])
             left, top, width, height = (int(c) for c in cols[6:10])
-            block, par, line = int(cols[2]), int(cols[3]), int(cols[4])
+            page, block, par, line = int(cols[1]), int(cols[2]), int(cols[3]), int(cols[4])
         except ValueError:
             continue
-        words.append(OcrWord(text, left, top, width, height, conf, block, par, line))
+        words.append((page, OcrWord(text, left, top, width, height, conf, block, par, line)))
     return words
 
 

@@ -15,7 +15,7 @@ from PIL import Image
 
 from extractors import imaging
 from extractors.dates import DateMatch, find_dates, fold
-from extractors.ocr import OcrWord, run_tesseract
+from extractors.ocr import OcrWord, run_tesseract, run_tesseract_many
 from extractors.pages import StampRead
 
 # coloured regions smaller than this (mm) are pen marks or logos' details, not stamps
@@ -459,22 +459,23 @@ def _text_rows(mask: np.ndarray, px_per_pt: float) -> list[tuple[int, int]]:
 _DATE_ROWS = 2
 
 
-def _read_date_row(line: Image.Image, dpi: int, timeout: float) -> tuple[str, float]:
-    """One row of a stamp read as one line of a date stamp's characters: text, mean
-    confidence (0-1)."""
-    words = [
-        w
-        for w in run_tesseract(
-            line,
-            psm=7,
-            dpi=dpi,
-            timeout=timeout,
-            extra=("-c", "tessedit_char_whitelist=" + _DATE_LINE_CHARS),
-        )
-        if w.conf >= 0
-    ]
-    conf = float(np.mean([w.conf for w in words])) / 100.0 if words else 0.0
-    return " ".join(w.text for w in words), conf
+def _read_date_rows(
+    lines: Sequence[Image.Image], dpi: int, timeout: float
+) -> list[tuple[str, float]]:
+    """Rows of a stamp, each read as one line of a date stamp's characters (one tesseract
+    run for all): text, mean confidence (0-1)."""
+    out = []
+    for found in run_tesseract_many(
+        lines,
+        psm=7,
+        dpi=dpi,
+        timeout=timeout,
+        extra=("-c", "tessedit_char_whitelist=" + _DATE_LINE_CHARS),
+    ):
+        words = [w for w in found if w.conf >= 0]
+        conf = float(np.mean([w.conf for w in words])) / 100.0 if words else 0.0
+        out.append((" ".join(w.text for w in words), conf))
+    return out
 
 
 def read_gray_stamp(
@@ -568,11 +569,14 @@ def read_stamp_rows(
     texts: list[str] = []
     pad = int(2 * px_per_pt)
     partial: StampRead | None = None  # a date line whose year did not read
-    # the date is the stamp's largest print: its tallest rows only, tallest first (one
-    # or two tesseract calls where reading every row from the top took four)
-    for top, bottom in sorted(rows, key=lambda r: r[0] - r[1])[:_DATE_ROWS]:
-        line = _pad(img.crop((0, max(0, top - pad), img.width, min(img.height, bottom + pad))))
-        text, conf = _read_date_row(line, dpi, timeout)
+    # the date is the stamp's largest print: its tallest rows only, tallest first, read
+    # in one tesseract run (reading every row from the top took four)
+    tallest = sorted(rows, key=lambda r: r[0] - r[1])[:_DATE_ROWS]
+    lines = [
+        _pad(img.crop((0, max(0, top - pad), img.width, min(img.height, bottom + pad))))
+        for top, bottom in tallest
+    ]
+    for text, conf in _read_date_rows(lines, dpi, timeout):
         dm = date_line(text)
         texts.append(text)
         if dm is not None and conf >= _MIN_LINE_CONF:
@@ -626,11 +630,18 @@ def _gray_stamps_near_words(
     # not the soft edges of black letters; then the crop as it is (blue prints as dark)
     band_img = _mid_greys(crop)
     sources = ([band_img] if band_img is not None else []) + [crop]
-    attempts = [(src, a) for src in sources for a in (0.0, -9.0, 9.0)]
+    images = [
+        _pad(src.rotate(a, resample=Image.Resampling.BICUBIC, expand=True, fillcolor=255))
+        for src in sources
+        for a in (0.0, -9.0, 9.0)
+    ]
+    # the first attempt alone (it reads most stamps found here), the others in one run
+    reads = run_tesseract_many(images[:1], psm=6, dpi=dpi, timeout=timeout)
     tried: list[tuple[float, Image.Image, list[OcrWord]]] = []
-    for src, angle in attempts:
-        img = _pad(src.rotate(angle, resample=Image.Resampling.BICUBIC, expand=True, fillcolor=255))
-        found = [w for w in run_tesseract(img, psm=6, dpi=dpi, timeout=timeout) if w.conf >= 0]
+    for k, img in enumerate(images):
+        if k == len(reads):
+            reads += run_tesseract_many(images[k:], psm=6, dpi=dpi, timeout=timeout)
+        found = [w for w in reads[k] if w.conf >= 0]
         if not found:
             continue
         text = _lines_text(found)
@@ -699,6 +710,7 @@ def _reread_date_line(img: Image.Image, words: Sequence[OcrWord], dpi: int, time
     rows: dict[tuple[int, int, int], list[OcrWord]] = {}
     for w in words:
         rows.setdefault((w.block, w.par, w.line), []).append(w)
+    lines = []
     for row in rows.values():
         if sum(c.isdigit() for w in row for c in w.text) < 2:
             continue
@@ -706,12 +718,15 @@ def _reread_date_line(img: Image.Image, words: Sequence[OcrWord], dpi: int, time
         y0 = min(w.top for w in row) - 10
         x1 = max(w.left + w.width for w in row) + 12
         y1 = max(w.top + w.height for w in row) + 10
-        line = _pad(img.crop((max(0, x0), max(0, y0), x1, y1)))
-        for psm in (8, 7):
-            again = [
-                w for w in run_tesseract(line, psm=psm, dpi=dpi, timeout=timeout) if w.conf >= 0
-            ]
-            candidate = " ".join(w.text for w in again)
+        lines.append(_pad(img.crop((max(0, x0), max(0, y0), x1, y1))))
+    if not lines:
+        return text
+    # each line as one word, then as one line: one tesseract run for each way
+    as_word = run_tesseract_many(lines, psm=8, dpi=dpi, timeout=timeout)
+    as_line = run_tesseract_many(lines, psm=7, dpi=dpi, timeout=timeout)
+    for word_read, line_read in zip(as_word, as_line, strict=True):
+        for again in (word_read, line_read):
+            candidate = " ".join(w.text for w in again if w.conf >= 0)
             if stamp_date("LE\n" + candidate) is not None:
                 return text + "\nLE\n" + candidate
     return text

@@ -97,6 +97,40 @@ def test_tesseract_runs_with_one_thread(monkeypatch: pytest.MonkeyPatch) -> None
     assert "OMP_THREAD_LIMIT" not in os.environ or os.environ["OMP_THREAD_LIMIT"] == "1"
 
 
+def test_several_rows_are_read_in_one_tesseract_run(monkeypatch: pytest.MonkeyPatch) -> None:
+    from PIL import ImageDraw, ImageFont
+
+    from extractors.ocr import run_tesseract_many
+
+    font = ImageFont.truetype("/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf", 50)
+    rows = []
+    for text in ("12 JAN. 2022", "RECTORAT", "07.01.2022"):
+        img = Image.new("L", (700, 110), 255)
+        ImageDraw.Draw(img).text((30, 25), text, fill=0, font=font)
+        rows.append(img)
+    rows.insert(2, Image.new("L", (700, 110), 255))  # a blank row keeps its place
+    starts: list[object] = []
+    real = subprocess.run
+
+    def spy(*args: object, **kwargs: object) -> subprocess.CompletedProcess[bytes]:
+        starts.append(args[0])
+        return real(*args, **kwargs)  # type: ignore[call-overload,no-any-return]
+
+    monkeypatch.setattr(subprocess, "run", spy)
+    read = run_tesseract_many(rows, psm=7)
+    assert len(starts) == 1
+    assert [" ".join(w.text for w in words if w.conf > 0) for words in read] == [
+        "12 JAN. 2022",
+        "RECTORAT",
+        "",
+        "07.01.2022",
+    ]
+    # the same words, boxes included, as one run per row
+    for together, row in zip(read, rows, strict=True):
+        alone = run_tesseract(row, psm=7)
+        assert [(w.text, w.box) for w in together] == [(w.text, w.box) for w in alone]
+
+
 def test_pages_of_a_scan_are_ocred_in_parallel_with_bounded_images(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
