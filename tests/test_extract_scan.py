@@ -131,6 +131,31 @@ def test_several_rows_are_read_in_one_tesseract_run(monkeypatch: pytest.MonkeyPa
         assert [(w.text, w.box) for w in together] == [(w.text, w.box) for w in alone]
 
 
+def test_images_go_to_disk_when_memory_is_full(monkeypatch: pytest.MonkeyPatch) -> None:
+    import errno
+
+    import extractors.ocr as ocr
+
+    real = ocr._write_inputs
+    folders: list[str] = []
+
+    def full_once(folder: str, data: object) -> str:
+        folders.append(folder)
+        if len(folders) == 1:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return real(folder, data)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(ocr, "_scratch", lambda: "/dev/shm")
+    monkeypatch.setattr(ocr, "_write_inputs", full_once)
+    img = Image.new("L", (700, 110), 255)
+    from PIL import ImageDraw, ImageFont
+
+    font = ImageFont.truetype("/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf", 50)
+    ImageDraw.Draw(img).text((30, 25), "RECTORAT", fill=0, font=font)
+    assert [w.text for w in run_tesseract(img, psm=7)] == ["RECTORAT"]
+    assert folders[0].startswith("/dev/shm/") and not folders[1].startswith("/dev/shm/")
+
+
 def test_pages_of_a_scan_are_ocred_in_parallel_with_bounded_images(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
