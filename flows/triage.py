@@ -99,6 +99,7 @@ REASON_FR: dict[str, str] = {
     "deliberation_after_signature": "Délibération postérieure à la signature",
     "wrong_channel": "Mode d'envoi inattendu",
     "receipt_from_file_time": "Date de réception à confirmer",
+    "stamp_after_file": "Tampon d'arrivée incohérent",
     "received_before_opening": "Reçue avant l'ouverture de la campagne",
     "receipt_date_unknown": "Date de réception inconnue",
     "act_id_unreadable": "Identifiant d'acte illisible",

@@ -84,6 +84,23 @@ def _as_date(campaign: Campaign, value: Any) -> dt.date | None:
     return None
 
 
+def stamp_of(campaign: Campaign, piece: Piece) -> dt.date | None:
+    """The arrival stamp's day: the piece's own, else the one on another piece of the
+    same scanned file."""
+    stamp = _as_date(campaign, piece.fields.get("arrival_stamp_date"))
+    return stamp if stamp is not None else _as_date(campaign, piece.file_stamp_date)
+
+
+def stamp_after_file(campaign: Campaign, piece: Piece, stamp: dt.date) -> bool:
+    """Whether the stamp is dated after the file holding it came (its mail's delivery,
+    else the scan file's time): paper is stamped before it is scanned, so such a stamp
+    was misread ("09" for "03") and is not trusted."""
+    came = piece.delivered_at if isinstance(piece.delivered_at, dt.datetime) else None
+    if came is None and isinstance(piece.file_mtime, dt.datetime):
+        came = piece.file_mtime
+    return came is not None and stamp > _local_day(campaign, came)
+
+
 def receipt_of(campaign: Campaign, piece: Piece) -> tuple[dt.date | None, ReceiptSource | None]:
     """When the piece was received, and from what evidence, best first: the date staff
     recorded (``manual``), the arrival stamp read on the paper (``stamp``: its own, else
@@ -96,10 +113,8 @@ def receipt_of(campaign: Campaign, piece: Piece) -> tuple[dt.date | None, Receip
         day = _as_date(campaign, piece.manual_received_on)
         if day is not None:
             return day, "manual"
-    stamp = _as_date(campaign, piece.fields.get("arrival_stamp_date"))
-    if stamp is None:
-        stamp = _as_date(campaign, piece.file_stamp_date)
-    if stamp is not None:
+    stamp = stamp_of(campaign, piece)
+    if stamp is not None and not stamp_after_file(campaign, piece, stamp):
         return stamp, "stamp"
     if isinstance(piece.delivered_at, dt.datetime):
         return _local_day(campaign, piece.delivered_at), "mail"
@@ -243,7 +258,20 @@ def _piece_flags(campaign: Campaign, route: RouteSpec, item: _Seen) -> list[Doss
                 channels=" ou ".join(channel_label(c) for c in route.channels),
             )
         )
-    if item.source == "file_time":
+    stamp = stamp_of(campaign, piece)
+    if item.source in ("mail", "file_time") and stamp is not None:
+        flags.append(
+            make_flag(
+                campaign,
+                "stamp_after_file",
+                "dossier",
+                doc_id,
+                piece=piece.doc_type,
+                stamp=stamp,
+                date=item.received,
+            )
+        )
+    elif item.source == "file_time":
         flags.append(
             make_flag(
                 campaign,
@@ -422,8 +450,9 @@ def evaluate(
 
     ``flags``: each required piece's failed conditions (with its ``document_id``),
     ``wrong_channel`` when it came by a channel the route does not allow,
-    ``receipt_from_file_time`` when its date comes from the file's time, then the
-    campaign's cross-piece checks.
+    ``receipt_from_file_time`` when its date comes from the file's time,
+    ``stamp_after_file`` when its stamp, dated after the file came, was set aside, then
+    the campaign's cross-piece checks.
     """
     route_name = route_for(campaign, collectivity)
     route = campaign.routes[route_name]

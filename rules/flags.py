@@ -85,6 +85,10 @@ FLAG_MESSAGES: dict[str, str] = {
     "receipt_from_file_time": (
         "Pièce « {piece} » : date de réception déduite de la date du fichier ({date}), à confirmer."
     ),
+    "stamp_after_file": (
+        "Pièce « {piece} » : le tampon d'arrivée lu ({stamp}) est postérieur à l'arrivée "
+        "du fichier ; tampon sans doute mal lu, date du fichier retenue ({date}), à confirmer."
+    ),
     "received_before_opening": (
         "Pièce « {piece} » : réception le {date}, avant l'ouverture de la campagne "
         "le {opens} ; la pièce n'est pas prise en compte."

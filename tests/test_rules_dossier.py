@@ -374,6 +374,53 @@ CASES = [
         flags={"receipt_from_file_time"},
     ),
     Case(
+        # a stamp read "16 JAN." on a scan made on the 11th was misread: the file's day
+        # is kept (not late), and staff are told why
+        "stamp_after_the_scan_is_set_aside",
+        [
+            *full()[:2],
+            piece(
+                "needs_form",
+                stamp=D(2022, 1, 16),
+                mtime=dt.datetime(2022, 1, 11, 8, tzinfo=UTC),
+                id=3,
+            ),
+        ],
+        "complete",
+        D(2022, 1, 11),
+        flags={"stamp_after_file"},
+    ),
+    Case(
+        "stamp_the_day_of_the_scan_is_trusted",
+        [
+            *full()[:2],
+            piece(
+                "needs_form",
+                stamp=D(2022, 1, 11),
+                mtime=dt.datetime(2022, 1, 11, 8, tzinfo=UTC),
+                id=3,
+            ),
+        ],
+        "complete",
+        D(2022, 1, 11),
+    ),
+    Case(
+        "stamp_after_the_mail_is_set_aside",
+        [
+            *full()[:2],
+            piece(
+                "needs_form",
+                stamp=D(2022, 1, 19),
+                at=dt.datetime(2022, 1, 12, 9, tzinfo=UTC),
+                channel="email",
+                id=3,
+            ),
+        ],
+        "complete",
+        D(2022, 1, 12),
+        flags={"stamp_after_file", "wrong_channel"},
+    ),
+    Case(
         "receipt_date_unknown_leaves_received_on_unknown",
         [*full()[:2], piece("needs_form", id=3)],
         "complete",

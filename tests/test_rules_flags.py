@@ -30,6 +30,7 @@ REQUIRED_CODES = [
     "deliberation_after_signature",
     "wrong_channel",
     "receipt_from_file_time",
+    "stamp_after_file",
     "received_before_opening",
 ]
 SSL = CollectivityRef(code="44190", name="Saint-Sébastien-sur-Loire", siren="214401903")
