@@ -6,7 +6,9 @@
 Speed: pages/s of text-layer pages and of scanned (OCR) pages, and the ratio of the
 pipeline's seconds per scanned page to a plain ``tesseract page.png out -l fra`` on the
 same page in the same run (target <= 1.3), with one thread (``OMP_THREAD_LIMIT=1``, as
-the pipeline runs it) and with tesseract left alone.
+the pipeline runs it) and with tesseract left alone. With the accuracy part, the same
+ratio on the corpus's own first scanned pages (stamps, forms, signatures: the work beyond
+one tesseract pass is there).
 
 Accuracy: over the sample generator's corpus (``samples.generate``; made in a temporary
 directory unless ``--corpus`` names one): page types, each field per document type, split

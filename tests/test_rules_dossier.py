@@ -88,6 +88,12 @@ def piece(
     )
 
 
+def scanned_form(stamp: dt.date, scanned: dt.date) -> Piece:
+    """A needs form stamped ``stamp`` whose scan was made at 9:00 on ``scanned``."""
+    at = dt.datetime.combine(scanned, dt.time(8), tzinfo=UTC)
+    return piece("needs_form", stamp=stamp, mtime=at, id=3)
+
+
 def full(day: dt.date = JAN_10) -> list[Piece]:
     """A complete direct-route dossier, all three pieces stamped ``day``."""
     return [
@@ -377,30 +383,14 @@ CASES = [
         # a stamp read "16 JAN." on a scan made on the 11th was misread: the file's day
         # is kept (not late), and staff are told why
         "stamp_after_the_scan_is_set_aside",
-        [
-            *full()[:2],
-            piece(
-                "needs_form",
-                stamp=D(2022, 1, 16),
-                mtime=dt.datetime(2022, 1, 11, 8, tzinfo=UTC),
-                id=3,
-            ),
-        ],
+        [*full()[:2], scanned_form(stamp=D(2022, 1, 16), scanned=D(2022, 1, 11))],
         "complete",
         D(2022, 1, 11),
         flags={"stamp_after_file"},
     ),
     Case(
         "stamp_the_day_of_the_scan_is_trusted",
-        [
-            *full()[:2],
-            piece(
-                "needs_form",
-                stamp=D(2022, 1, 11),
-                mtime=dt.datetime(2022, 1, 11, 8, tzinfo=UTC),
-                id=3,
-            ),
-        ],
+        [*full()[:2], scanned_form(stamp=D(2022, 1, 11), scanned=D(2022, 1, 11))],
         "complete",
         D(2022, 1, 11),
     ),
