@@ -388,7 +388,8 @@ _NAME_PREFIX = re.compile(
 
 
 _ACK_START = re.compile(
-    r"\s(accuse|date de|envoye|recu|affiche|id\s*:|\d{3}\s?-\s?\d{9}|teletransmission)"
+    r"\s(accuse|date de|envoye|recu|affiche|id\s*:|\d{3}\s?-\s?\d{9}|teletransmission"
+    r"|[a-z]{2,8} en prefecture)"
 )
 
 
@@ -537,11 +538,21 @@ _RECEIPT = re.compile(
 )
 
 
+# "Reçu en préfecture le" whose first word OCR garbled ("tie en préfecture le", a heading
+# ran into it): a short word that is not the block's other labels ("Envoyé", "Affiché",
+# "Transmis")
+_RECEIPT_GARBLED = re.compile(r"(?:^|\s)(?!env|nvo|aff|tra)[a-z]{2,5} en prefecture le\s*:?\s*$")
+
+
 def _receipt_on_line(text: str, folded: str) -> DateMatch | None:
-    """The date on one line that its label names as the prefecture's receipt."""
+    """The date on one line that its label names as the prefecture's receipt; with less
+    confidence when the label's first word is garbled."""
     for dm in find_dates(text):
-        if _RECEIPT.search(folded[max(0, dm.start - 45) : dm.start]):
+        before = folded[max(0, dm.start - 45) : dm.start]
+        if _RECEIPT.search(before):
             return dm
+        if _RECEIPT_GARBLED.search(before):
+            return replace(dm, confidence=0.6 * dm.confidence)
     return None
 
 

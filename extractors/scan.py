@@ -342,10 +342,11 @@ def _reread_acknowledgment(
         return words
 
     # the page's words on those lines, inside the block (not a heading that runs into
-    # it); a garbled word may stand taller than the line it was made of
+    # it); a garbled word may stand taller or shorter than the line it was made of
     def on_taken_line(w: OcrWord) -> bool:
         return w.left >= x0 and any(
-            min(w.top + w.height, b) - max(w.top, t) >= 0.5 * (b - t) for _, t, _, b in replaced
+            min(w.top + w.height, b) - max(w.top, t) >= 0.5 * min(b - t, w.height)
+            for _, t, _, b in replaced
         )
 
     return [w for w in words if not on_taken_line(w)] + taken

@@ -299,6 +299,11 @@ def _text_page(*rows: str) -> Page:
         ("Reçu en préfecture le 18/11/2021", D(2021, 11, 18)),
         ("Date de télétransmission : 17/11/2021", None),  # sent, not received
         ("Date de perception : 18/11/2021", None),
+        ("tie en préfecture le 18/11/2021", D(2021, 11, 18)),  # "Reçu", garbled
+        ("Envoyé en préfecture le 17/11/2021", None),
+        ("Envoy en préfecture le 17/11/2021", None),
+        ("Affiché le 19/11/2021", None),
+        ("Transmis en préfecture le 17/11/2021", None),
     ],
 )
 def test_prefecture_receipt_by_its_label(row: str, expected: dt.date | None) -> None:
@@ -358,3 +363,18 @@ def test_a_ghost_word_inside_another_is_dropped() -> None:
     sure = w("1er", 733, 220, 50, 13, 91)
     beside = w("CC", 815, 220, 50, 40, 46)
     assert without_ghosts([mairie, sure, beside]) == [mairie, sure, beside]
+
+
+def test_heading_run_into_a_garbled_acknowledgment_line() -> None:
+    # the block's "Reçu en préfecture le" line read on the heading's row, its first word
+    # garbled by the heading's last letters
+    page = _text_page(
+        "Envoyé en préfecture le 26/11/2021",
+        "Communauté de communes Anjou Loir et Sarthe tie en préfecture le 26/11/2021",
+        "ID : 049-200068955-20211123-2021_137-DE",
+        "CONSEIL COMMUNAUTAIRE",
+    )
+    fields = deliberation_fields([page])
+    assert fields["collectivity"].value == "Communauté de communes Anjou Loir et Sarthe"
+    assert fields["prefecture_receipt_date"].value == D(2021, 11, 26)
+    assert fields["prefecture_receipt_date"].confidence < 0.7  # its label was guessed
