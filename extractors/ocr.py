@@ -209,7 +209,17 @@ def parse_tsv_pages(tsv: str) -> list[tuple[int, OcrWord]]:
     return words
 
 
-def ocr_text(words: list[OcrWord]) -> str:
+def ocr_lines(words: Sequence[OcrWord], *, paragraphs: bool = False) -> list[list[OcrWord]]:
+    """The words of each line tesseract found (of each paragraph with ``paragraphs``),
+    in its reading order."""
+    groups: dict[tuple[int, ...], list[OcrWord]] = {}
+    for w in words:
+        key = (w.block, w.par) if paragraphs else (w.block, w.par, w.line)
+        groups.setdefault(key, []).append(w)
+    return list(groups.values())
+
+
+def ocr_text(words: Sequence[OcrWord]) -> str:
     """Plain text in tesseract's reading order (blocks, paragraphs, lines)."""
     out: list[str] = []
     key: tuple[int, int, int] | None = None

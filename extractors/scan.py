@@ -13,7 +13,7 @@ from extractors import imaging, signature
 from extractors.dates import find_dates, fold
 from extractors.fields import COUNT_LABELS, acknowledgment_missing
 from extractors.limits import Limits
-from extractors.ocr import OcrWord, ocr_text, run_tesseract
+from extractors.ocr import OcrWord, ocr_lines, ocr_text, run_tesseract
 from extractors.pages import Box, Page, StampRead, Word
 from extractors.parsers import PageSource
 
@@ -296,12 +296,9 @@ def _reread_acknowledgment(
     Its area, from its first line down a few lines, is read again alone, rules and frame
     removed; a fresh line that holds what the page's read lacks (``missing``: the act
     identifier, the receipt date) replaces the page's words where it is."""
-    rows: dict[tuple[int, int, int], list[OcrWord]] = {}
-    for w in words:
-        rows.setdefault((w.block, w.par, w.line), []).append(w)
     anchors = [
         w
-        for row in rows.values()
+        for row in ocr_lines(words)
         if _ACK_WORDS.search(fold(" ".join(x.text for x in row)))
         for w in row
         if _ACK_ANCHOR.match(fold(w.text))
@@ -322,16 +319,14 @@ def _reread_acknowledgment(
         inked, round(12 * unit), axis=0
     )
     arr[rules & inked] = 255
-    fresh: dict[tuple[int, int, int], list[OcrWord]] = {}
-    for w in run_tesseract(arr, psm=6, dpi=dpi, timeout=limits.ocr_timeout_s):
-        if w.conf >= 0 and re.search(r"\w", w.text):
-            moved = OcrWord(
-                w.text, w.left + x0, w.top + y0, w.width, w.height, w.conf, 950, w.par, w.line
-            )
-            fresh.setdefault((w.block, w.par, w.line), []).append(moved)
+    fresh = [
+        OcrWord(w.text, w.left + x0, w.top + y0, w.width, w.height, w.conf, 950, w.par, w.line)
+        for w in run_tesseract(arr, psm=6, dpi=dpi, timeout=limits.ocr_timeout_s)
+        if w.conf >= 0 and re.search(r"\w", w.text)
+    ]
     taken: list[OcrWord] = []
     replaced: list[tuple[int, int, int, int]] = []  # the taken lines' boxes
-    for row in fresh.values():
+    for row in ocr_lines(fresh):
         if not missing - acknowledgment_missing(" ".join(w.text for w in row)):
             continue  # nothing the page's read lacks
         taken += row
@@ -386,10 +381,12 @@ def without_ghosts(words: list[OcrWord]) -> list[OcrWord]:
 
     # compare each word with those of its paragraph only (a ghost is often given a line
     # of its own, above the word it lies in)
-    rows: dict[tuple[int, int], list[OcrWord]] = {}
-    for w in words:
-        rows.setdefault((w.block, w.par), []).append(w)
-    ghosts = {id(w) for row in rows.values() for w in row if any(within(w, other) for other in row)}
+    ghosts = {
+        id(w)
+        for row in ocr_lines(words, paragraphs=True)
+        for w in row
+        if any(within(w, other) for other in row)
+    }
     return [w for w in words if id(w) not in ghosts] if ghosts else words
 
 

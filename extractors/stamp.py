@@ -15,7 +15,7 @@ from PIL import Image
 
 from extractors import imaging
 from extractors.dates import DateMatch, find_dates, fold
-from extractors.ocr import OcrWord, run_tesseract, run_tesseract_many
+from extractors.ocr import OcrWord, ocr_lines, ocr_text, run_tesseract, run_tesseract_many
 from extractors.pages import StampRead
 
 # coloured regions smaller than this (mm) are pen marks or logos' details, not stamps
@@ -134,20 +134,6 @@ def _pad(img: Image.Image, margin: int = 20) -> Image.Image:
     out = Image.new("L", (img.width + 2 * margin, img.height + 2 * margin), 255)
     out.paste(img, (margin, margin))
     return out
-
-
-def _lines_text(words: Sequence[OcrWord]) -> str:
-    out: list[str] = []
-    key = None
-    for w in words:
-        k = (w.block, w.par, w.line)
-        if k != key:
-            out.append("\n" if out else "")
-            key = k
-        else:
-            out.append(" ")
-        out.append(w.text)
-    return "".join(out)
 
 
 _LEAD = re.compile(r"(arriv|rriv|recu|rec[uy]|enregistr)[^\n]{0,6}\ble\b")
@@ -635,7 +621,7 @@ def _gray_stamps_near_words(
         for src in sources
         for a in (0.0, -9.0, 9.0)
     ]
-    # the first attempt alone (it reads most stamps found here), the others in one run
+    # the first attempt alone (a date read ends the search), the others in one run
     reads = run_tesseract_many(images[:1], psm=6, dpi=dpi, timeout=timeout)
     tried: list[tuple[float, Image.Image, list[OcrWord]]] = []
     for k, img in enumerate(images):
@@ -644,7 +630,7 @@ def _gray_stamps_near_words(
         found = [w for w in reads[k] if w.conf >= 0]
         if not found:
             continue
-        text = _lines_text(found)
+        text = ocr_text(found)
         date = stamp_date(text)
         conf = float(np.mean([w.conf for w in found]))
         if date:
@@ -704,14 +690,11 @@ def bridge(ink: np.ndarray, gaps: np.ndarray, reach: int) -> np.ndarray:
 def _reread_date_line(img: Image.Image, words: Sequence[OcrWord], dpi: int, timeout: float) -> str:
     """The stamp's text; when no stamp date is in it, its lines with digits are read again
     alone, as one word (the date line of a stamp reads better without its neighbours)."""
-    text = _lines_text(words)
+    text = ocr_text(words)
     if stamp_date(text) is not None:
         return text
-    rows: dict[tuple[int, int, int], list[OcrWord]] = {}
-    for w in words:
-        rows.setdefault((w.block, w.par, w.line), []).append(w)
     lines = []
-    for row in rows.values():
+    for row in ocr_lines(words):
         if sum(c.isdigit() for w in row for c in w.text) < 2:
             continue
         x0 = min(w.left for w in row) - 12
