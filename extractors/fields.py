@@ -750,15 +750,13 @@ _FAR_YEARS = 5
 
 def _mended_year(dm: DateMatch, years: set[int]) -> DateMatch | None:
     """``dm`` with its year replaced by the only one of ``years`` one digit away."""
-    near = [
-        y
-        for y in years
-        if sum(a != b for a, b in zip(str(y), f"{dm.date.year:04d}", strict=True)) == 1
-    ]
-    if len(near) != 1:
+    from extractors.stamp import nearest_year
+
+    year = nearest_year(f"{dm.date.year:04d}", years)
+    if year is None:
         return None
     try:
-        return replace(dm, date=dm.date.replace(year=near[0]))
+        return replace(dm, date=dm.date.replace(year=year))
     except ValueError:  # 29 February
         return None
 

@@ -464,3 +464,14 @@ def long_runs(mask: np.ndarray, length: int, axis: int = 1) -> np.ndarray:
     covered = (f[:, starts + 1] - f[:, lo]) > 0
     out = covered & m
     return out if axis == 1 else out.T
+
+
+def shift(m: np.ndarray, dy: int, dx: int) -> np.ndarray:
+    """``m`` moved by ``dy`` rows and ``dx`` columns; what comes in at the edges is
+    empty (``np.roll`` would wrap the other edge round)."""
+    out = np.zeros_like(m)
+    h, w = m.shape
+    out[max(-dy, 0) : h + min(-dy, 0), max(-dx, 0) : w + min(-dx, 0)] = m[
+        max(dy, 0) : h + min(dy, 0), max(dx, 0) : w + min(dx, 0)
+    ]
+    return out

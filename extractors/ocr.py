@@ -3,8 +3,9 @@ comes from running one tesseract per core, which is several times faster here th
 tesseract using every core.
 
 The image goes to tesseract as a temporary PGM file (no PNG encoding; a file reads faster
-than stdin) and the TSV of ``image_to_data`` comes back on stdout; pytesseract's TSV
-reading conventions are kept.
+than stdin), in memory (``/dev/shm``) when the system has it; several small images (a
+stamp's rows) go as a list of files read in one start. The TSV of ``image_to_data`` comes
+back on stdout; pytesseract's TSV reading conventions are kept.
 """
 
 from __future__ import annotations

@@ -314,7 +314,7 @@ def _reread_acknowledgment(
     arr = np.array(gray.crop((x0, y0, x1, y1)))
     inked = arr < 128
     # the frame and a heading's rule (a slightly skewed rule steps a pixel up or down)
-    near = inked | np.roll(inked, 1, axis=0) | np.roll(inked, -1, axis=0)
+    near = inked | imaging.shift(inked, 1, 0) | imaging.shift(inked, -1, 0)
     rules = imaging.long_runs(near, round(20 * unit)) | imaging.long_runs(
         inked, round(12 * unit), axis=0
     )

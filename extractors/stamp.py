@@ -407,17 +407,23 @@ def mend_stamp_year(text: str, years: set[int]) -> str | None:
         if found is None:
             continue
         head, raw = found
-        digits = raw.translate(_YEAR_DIGITS)
-        if len(digits) != 4:
-            return None
-        near = [y for y in years if str(y) == digits] or [
-            y for y in years if sum(a != b for a, b in zip(str(y), digits, strict=True)) == 1
-        ]
-        if len(near) != 1:
+        year = nearest_year(raw.translate(_YEAR_DIGITS), years)
+        if year is None:
             return None
         sep = "" if head.endswith(".") else " "  # "13.12." or "13 DÉC"
-        return "\n".join([*lines[:i], "LE", f"{head}{sep}{near[0]}", *lines[i + 1 :]])
+        return "\n".join([*lines[:i], "LE", f"{head}{sep}{year}", *lines[i + 1 :]])
     return None
+
+
+def nearest_year(digits: str, years: set[int]) -> int | None:
+    """The year of ``years`` that ``digits`` (a year as read, four digits) spells, else
+    the only one a single digit away; None when there is none or more than one."""
+    if len(digits) != 4:
+        return None
+    near = [y for y in years if str(y) == digits] or [
+        y for y in years if sum(a != b for a, b in zip(str(y), digits, strict=True)) == 1
+    ]
+    return near[0] if len(near) == 1 else None
 
 
 def _without_frame(mask: np.ndarray, px_per_pt: float) -> np.ndarray:
@@ -662,15 +668,6 @@ def _mid_greys(crop: Image.Image) -> Image.Image | None:
     return Image.fromarray(np.where(band, 0, 255).astype(np.uint8))
 
 
-def _shift(m: np.ndarray, dy: int, dx: int) -> np.ndarray:
-    out = np.zeros_like(m)
-    h, w = m.shape
-    out[max(-dy, 0) : h + min(-dy, 0), max(-dx, 0) : w + min(-dx, 0)] = m[
-        max(dy, 0) : h + min(dy, 0), max(dx, 0) : w + min(dx, 0)
-    ]
-    return out
-
-
 def bridge(ink: np.ndarray, gaps: np.ndarray, reach: int) -> np.ndarray:
     """Where black type crossed the stamp, its strokes are cut: fill ``gaps`` pixels that
     have stamp ink on both sides (left and right, or above and below) within ``reach``."""
@@ -680,10 +677,10 @@ def bridge(ink: np.ndarray, gaps: np.ndarray, reach: int) -> np.ndarray:
     up = np.zeros_like(ink)
     down = np.zeros_like(ink)
     for k in range(1, reach + 1):
-        left |= _shift(ink, 0, -k)
-        right |= _shift(ink, 0, k)
-        up |= _shift(ink, -k, 0)
-        down |= _shift(ink, k, 0)
+        left |= imaging.shift(ink, 0, -k)
+        right |= imaging.shift(ink, 0, k)
+        up |= imaging.shift(ink, -k, 0)
+        down |= imaging.shift(ink, k, 0)
     return ink | (gaps & ((left & right) | (up & down)))
 
 

@@ -378,3 +378,10 @@ def test_heading_run_into_a_garbled_acknowledgment_line() -> None:
     assert fields["collectivity"].value == "Communauté de communes Anjou Loir et Sarthe"
     assert fields["prefecture_receipt_date"].value == D(2021, 11, 26)
     assert fields["prefecture_receipt_date"].confidence < 0.7  # its label was guessed
+
+
+def test_shift_leaves_the_edges_empty() -> None:
+    m = np.zeros((4, 3), dtype=bool)
+    m[3, 1] = True  # the bottom row
+    assert not imaging.shift(m, -1, 0)[0].any()  # moved down: nothing wraps to the top
+    assert imaging.shift(m, 1, 0)[2, 1] and imaging.shift(m, 1, 0).sum() == 1
