@@ -7,7 +7,9 @@ brings the schema to the latest Alembic revision, ``session(engine)`` is a unit 
 
 from __future__ import annotations
 
+import sqlite3
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -86,7 +88,7 @@ def _configure_sqlite(engine: Engine) -> None:
         cur = dbapi_conn.cursor()
         try:
             cur.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
-            cur.execute("PRAGMA journal_mode = WAL")
+            _set_wal(cur)
             cur.execute("PRAGMA foreign_keys = ON")
             cur.execute("PRAGMA synchronous = NORMAL")
         finally:
@@ -98,6 +100,22 @@ def _configure_sqlite(engine: Engine) -> None:
         if mode not in ("DEFERRED", "IMMEDIATE", "EXCLUSIVE"):
             raise ValueError(f"invalid sqlite_begin mode {mode!r}")
         conn.exec_driver_sql(f"BEGIN {mode}")
+
+
+def _set_wal(cur: Any) -> None:
+    """Switch the database to WAL. The switch takes an exclusive lock and SQLite does not
+    wait on the busy timeout for it: while another process creates or migrates a new
+    database it fails at once ("database is locked", 2 runs in 15 of two processes
+    starting on an empty file), so it is tried again until the busy timeout is spent."""
+    deadline = time.monotonic() + SQLITE_BUSY_TIMEOUT_MS / 1000
+    while True:
+        try:
+            cur.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() >= deadline:
+                raise
+            time.sleep(0.02)
 
 
 @contextmanager

@@ -316,3 +316,37 @@ def test_plain_postgresql_url_uses_psycopg() -> None:
     assert engine.dialect.driver == "psycopg"
     assert engine.url.password == "p@ss"
     engine.dispose()
+
+
+def test_sqlite_connect_waits_while_another_process_holds_a_new_database(
+    tmp_path: Path,
+) -> None:
+    """Switching a new SQLite file to WAL needs its exclusive lock, and while another
+    connection holds the write lock (a migration under way) SQLite fails at once instead
+    of waiting on the busy timeout: the connection waits for it, and does not fail with
+    "database is locked" (test_concurrent_upgrades failed so 2 runs in 15)."""
+    import sqlite3
+    import threading
+    import time
+
+    path = tmp_path / "new.sqlite3"
+    holder = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    holder.execute("BEGIN IMMEDIATE")
+    holder.execute("CREATE TABLE t (x INTEGER)")
+    released = threading.Event()
+
+    def release() -> None:
+        time.sleep(0.5)
+        holder.execute("COMMIT")
+        released.set()
+
+    threading.Thread(target=release).start()
+    engine = db.make_engine(f"sqlite:///{path}")
+    try:
+        with engine.connect() as conn:
+            assert released.is_set()
+            assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+    finally:
+        engine.dispose()
+        released.wait(5)
+        holder.close()
