@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import tomllib
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
@@ -83,6 +83,18 @@ class LetterSpec(_Strict):
     subject: str | None = None
 
 
+class ConfidenceSpec(_Strict):
+    """How sure a read must be for the rules to use it (``[confidence]``). A required
+    field (one a piece's conditions name) read with a confidence below its threshold, or
+    left unknown (value None at such a confidence), is sent to triage and never settles
+    the dossier until a person confirms or corrects it. ``threshold``: the campaign's
+    default; ``fields``: per-field overrides, keyed ``"piece.field"`` or ``"field"``
+    (every piece)."""
+
+    threshold: float = Field(default=0.6, ge=0.0, le=1.0)
+    fields: dict[str, Annotated[float, Field(ge=0.0, le=1.0)]] = {}
+
+
 class CampaignInfo(_Strict):
     id: str
     title: str
@@ -104,6 +116,7 @@ class Campaign(_Strict):
     signatory_block: dict[str, str] = {}
     flag_messages: dict[str, str] = {}  # overrides of the French flag messages
     letters: LetterSpec | None = None  # reminder letters (dashboard exports)
+    confidence: ConfidenceSpec = ConfidenceSpec()  # below it a read field goes to triage
     source_path: Path | None = None
 
     @model_validator(mode="after")
@@ -132,6 +145,9 @@ class Campaign(_Strict):
                     raise ValueError(f"check {check.kind!r}: {attr} {ref!r} is not 'piece.field'")
                 if "." in ref and ref.split(".", 1)[0] not in self.pieces:
                     raise ValueError(f"check {check.kind!r} names unknown piece in {ref!r}")
+        for ref in self.confidence.fields:
+            if "." in ref and ref.split(".", 1)[0] not in self.pieces:
+                raise ValueError(f"confidence.fields names unknown piece in {ref!r}")
         return self
 
     @property
@@ -158,6 +174,15 @@ class Campaign(_Strict):
 
     def route(self, name: str) -> RouteSpec:
         return self.routes[name]
+
+    def confidence_threshold(self, doc_type: str, field_name: str) -> float:
+        """The confidence below which ``field_name`` of a ``doc_type`` piece is uncertain:
+        the ``"piece.field"`` override, else the ``"field"`` one, else the default."""
+        overrides = self.confidence.fields
+        for key in (f"{doc_type}.{field_name}", field_name):
+            if key in overrides:
+                return overrides[key]
+        return self.confidence.threshold
 
     def piece_label(self, doc_type: str) -> str:
         spec = self.pieces.get(doc_type)

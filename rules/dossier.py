@@ -16,7 +16,13 @@ from typing import Any
 from config.campaign import Campaign, CheckSpec, Condition, RouteSpec
 from matching.names import names_match, normalize_name
 from rules.acts import parse_act_id
-from rules.flags import channel_label, describe_failures, field_label, make_flag
+from rules.flags import (
+    channel_label,
+    describe_failures,
+    field_label,
+    make_flag,
+    uncertain_flag,
+)
 from rules.model import CollectivityRef, DossierFlag, Evaluation, Piece, ReceiptSource, Status
 
 __all__ = [
@@ -25,6 +31,7 @@ __all__ = [
     "piece_failures",
     "receipt_of",
     "route_for",
+    "uncertain_fields",
 ]
 
 _TRUE_STRINGS = frozenset({"true", "1", "oui", "yes", "vrai", "o", "y"})
@@ -162,6 +169,28 @@ def _failed_conditions(campaign: Campaign, piece: Piece) -> list[Condition]:
     return [c for c in spec.requires if not condition_holds(c, piece.fields)]
 
 
+def uncertain_fields(campaign: Campaign, piece: Piece) -> list[str]:
+    """The required fields of a piece (those its conditions name, in the campaign's
+    order) read too unsurely to be used: a confidence below the campaign's threshold for
+    that field (``Campaign.confidence_threshold``), whatever the value, including an
+    unknown one (None read at a low confidence). A None read at a confidence above the
+    threshold is the reader's sure "not on the page", left to the condition's own flag;
+    a field without a confidence (recorded by hand) is certain, and so is one a person
+    confirmed or corrected (confidence 1.0)."""
+    spec = campaign.pieces.get(piece.doc_type)
+    if spec is None:
+        return []
+    out: list[str] = []
+    for condition in spec.requires:
+        name = condition.field
+        confidence = piece.confidences.get(name)
+        if name in out or confidence is None:
+            continue
+        if confidence < campaign.confidence_threshold(piece.doc_type, name):
+            out.append(name)
+    return out
+
+
 def piece_failures(campaign: Campaign, piece: Piece) -> list[str]:
     """The flag codes of the piece's failed conditions, each once, in the campaign's
     order. A piece is valid when this is empty; a doc type the campaign does not declare
@@ -185,10 +214,13 @@ class _Seen:
     received: dt.date | None
     source: ReceiptSource | None
     failures: tuple[Condition, ...]
+    uncertain: tuple[str, ...] = ()  # required fields read too unsurely to be used
 
     @property
     def valid(self) -> bool:
-        return not self.failures
+        """Every condition holds on fields read surely enough: an uncertain field never
+        settles a piece (0 false "complete"), even when its value would pass."""
+        return not self.failures and not self.uncertain
 
     @property
     def doc_type(self) -> str:
@@ -227,13 +259,28 @@ def _representative(seen: Sequence[_Seen], doc_type: str) -> _Seen | None:
 
 
 def _piece_flags(campaign: Campaign, route: RouteSpec, item: _Seen) -> list[DossierFlag]:
-    """Flags one required piece raises on its own: failed conditions (one flag per code,
-    naming every field behind it), channel, and doubtful or missing receipt date."""
+    """Flags one required piece raises on its own: each uncertain required field (its
+    own flag, with what was read and where), failed conditions (one flag per code,
+    naming every field behind it, save the uncertain ones: their flag says it better),
+    channel, and doubtful or missing receipt date."""
     flags: list[DossierFlag] = []
     piece, doc_id = item.piece, item.piece.document_id
+    for name in item.uncertain:
+        flags.append(
+            uncertain_flag(
+                campaign,
+                piece.doc_type,
+                name,
+                piece.fields.get(name),
+                piece.confidences.get(name),
+                piece.evidence.get(name),
+                doc_id,
+            )
+        )
     by_code: dict[str, list[Condition]] = {}
     for condition in item.failures:
-        by_code.setdefault(condition.flag, []).append(condition)
+        if condition.field not in item.uncertain:
+            by_code.setdefault(condition.flag, []).append(condition)
     for code, conditions in by_code.items():
         flags.append(
             make_flag(
@@ -448,7 +495,13 @@ def evaluate(
     current commitment (the convention holds it to the number of accounts it expressed),
     while an invalid form (a missing or zero figure) never replaces a valid one.
 
-    ``flags``: each required piece's failed conditions (with its ``document_id``),
+    A piece whose required field is uncertain (``uncertain_fields``: read below the
+    campaign's confidence threshold, or unknown) is not valid: it never makes a dossier
+    complete nor gives its figures, and raises ``uncertain_<field>`` (with the field, for
+    its evidence) until a person confirms or corrects the value.
+
+    ``flags``: each required piece's uncertain fields and failed conditions (with its
+    ``document_id``),
     ``wrong_channel`` when it came by a channel the route does not allow,
     ``receipt_from_file_time`` when its date comes from the file's time,
     ``stamp_after_file`` when its stamp, dated after the file came, was set aside, then
@@ -479,7 +532,8 @@ def evaluate(
                 )
             continue
         failures = tuple(_failed_conditions(campaign, piece))
-        seen.append(_Seen(index, piece, received, source, failures))
+        uncertain = tuple(uncertain_fields(campaign, piece))
+        seen.append(_Seen(index, piece, received, source, failures, uncertain))
 
     required_seen = [s for s in seen if s.doc_type in required]
     for item in required_seen:

@@ -12,7 +12,10 @@ label), ``Piece`` (the same, capitalized), ``short`` (its column header), ``code
 ``date``, ``opens``, ``deadline`` (dates written in French), ``channel``, ``channels``,
 ``name_a``/``where_a``, ``name_b``/``where_b``, ``act_id``, ``siren_act``,
 ``siren_expected``, ``before_piece``, ``before_field``, ``before_date``, ``after_piece``,
-``after_field``, ``after_date``.
+``after_field``, ``after_date``; for an uncertain field (code ``uncertain_<field>``,
+see ``uncertain_code``): ``field`` (what it is, e.g. "nombre d'écoles"), ``Field``
+(capitalized), ``uncertain`` ("incertain" or "incertaine"), ``read`` (what was read,
+where, how sure: "lu « 12 », page 1, confiance 45 %").
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Iterable, Mapping
+from dataclasses import replace
 from typing import Any, Literal
 
 from config.campaign import Campaign
@@ -37,9 +41,12 @@ __all__ = [
     "known_flag_codes",
     "make_flag",
     "render",
+    "uncertain_code",
+    "uncertain_field_of",
+    "uncertain_flag",
 ]
 
-FlagKind = Literal["condition", "date_order", "same_name", "siren_matches", "dossier"]
+FlagKind = Literal["condition", "date_order", "same_name", "siren_matches", "dossier", "uncertain"]
 
 FLAG_MESSAGES: dict[str, str] = {
     # Raised by ingestion, about a file or a message rather than a dossier.
@@ -117,6 +124,30 @@ GENERIC_MESSAGES: dict[str, str] = {
         "collectivité ({siren_expected}) [{code}]."
     ),
     "dossier": "Anomalie « {code} » relevée sur la pièce « {piece} ».",
+}
+
+# Every ``uncertain_<field>`` code (kind ``uncertain``) unless the campaign words it.
+UNCERTAIN_MESSAGE = (
+    "{Field} illisible ou {uncertain} sur la pièce « {short} » ({read}) : à vérifier ; "
+    "le dossier ne sera pas complet avant confirmation ou correction."
+)
+
+UNCERTAIN_PREFIX = "uncertain_"
+
+# What each field is, without article, and whether the noun is feminine (for "incertaine").
+FIELD_NOUNS: dict[str, tuple[str, bool]] = {
+    "collectivity": ("nom de la collectivité", False),
+    "signatory_name": ("nom du signataire", False),
+    "signatory_role": ("fonction du signataire", True),
+    "signature_date": ("date de signature", True),
+    "signed": ("signature de la collectivité", True),
+    "meeting_date": ("date de la séance", True),
+    "authorizes_signature": ("autorisation de signer", True),
+    "act_id": ("identifiant d'acte de la préfecture", False),
+    "prefecture_receipt_date": ("date de réception en préfecture", True),
+    "schools": ("nombre d'écoles", False),
+    "student_accounts": ("nombre de comptes élèves", False),
+    "arrival_stamp_date": ("date du tampon d'arrivée", True),
 }
 
 FIELD_LABELS: dict[str, str] = {
@@ -207,6 +238,8 @@ def _template(campaign: Campaign | None, code: str, kind: FlagKind) -> str:
         return campaign.flag_messages[code]
     if code in FLAG_MESSAGES:
         return FLAG_MESSAGES[code]
+    if kind == "uncertain":
+        return UNCERTAIN_MESSAGE
     return GENERIC_MESSAGES[kind]
 
 
@@ -254,12 +287,73 @@ def make_flag(
     )
 
 
+def uncertain_code(field_name: str) -> str:
+    """The flag code of an uncertain field: ``uncertain_schools``. One code per field, so
+    that two doubtful fields of one piece are two flags, each closed on its own."""
+    return f"{UNCERTAIN_PREFIX}{field_name}"
+
+
+def uncertain_field_of(code: str) -> str | None:
+    """The field an ``uncertain_<field>`` code speaks of, else None."""
+    if code.startswith(UNCERTAIN_PREFIX) and len(code) > len(UNCERTAIN_PREFIX):
+        return code[len(UNCERTAIN_PREFIX) :]
+    return None
+
+
+def _shown(value: Any) -> str:
+    if isinstance(value, bool):
+        return "oui" if value else "non"
+    if isinstance(value, dt.date):
+        return value.strftime("%d/%m/%Y")
+    text = " ".join(str(value).split())
+    return text if len(text) <= 60 else text[:59] + "…"
+
+
+def uncertain_flag(
+    campaign: Campaign | None,
+    doc_type: str,
+    field_name: str,
+    value: Any,
+    confidence: float | None,
+    evidence: Mapping[str, Any] | None = None,
+    document_id: int | None = None,
+) -> DossierFlag:
+    """The flag sending one doubtful field to a person: what it is in staff's words,
+    what was read (or that nothing was), on which page and how sure, e.g. « Nombre
+    d'écoles illisible ou incertain sur la pièce « Fiche de besoins (annexe 2) » (lu
+    « 12 », page 1, confiance 45 %) : à vérifier … »."""
+    noun, feminine = FIELD_NOUNS.get(field_name, (f"champ « {field_name} »", False))
+    parts = [f"lu « {_shown(value)} »" if value is not None else "valeur non lue"]
+    page = (evidence or {}).get("page")
+    if isinstance(page, int) and not isinstance(page, bool):
+        parts.append(f"page {page}")
+    if confidence is not None:
+        parts.append(f"confiance {round(confidence * 100)} %")
+    flag = make_flag(
+        campaign,
+        uncertain_code(field_name),
+        "uncertain",
+        document_id,
+        piece=doc_type,
+        field=noun,
+        Field=noun[:1].upper() + noun[1:],
+        uncertain="incertaine" if feminine else "incertain",
+        read=", ".join(parts),
+        fields=field_label(field_name),
+    )
+    return replace(flag, field=field_name)
+
+
 def known_flag_codes(campaign: Campaign | None = None) -> list[str]:
     """Every flag code the catalogue knows plus those the campaign's file names (its
-    conditions, checks and message overrides), sorted: for filters and legends."""
+    conditions, checks and message overrides) and the ``uncertain_<field>`` codes of its
+    required fields, sorted: for filters and legends."""
     codes = set(FLAG_MESSAGES)
     if campaign is not None:
         codes.update(c.flag for spec in campaign.pieces.values() for c in spec.requires)
+        codes.update(
+            uncertain_code(c.field) for spec in campaign.pieces.values() for c in spec.requires
+        )
         codes.update(check.flag for check in campaign.checks)
         codes.update(campaign.flag_messages)
     return sorted(codes)

@@ -31,6 +31,11 @@ class Piece:
     ``arrival_stamp_date``, ``file_stamp_date`` (the stamp on another piece of the same
     scanned file: an envelope is stamped once, on its first page), ``delivered_at`` (the
     mail's delivery time), ``file_mtime``.
+
+    ``confidences``: how sure the reading of each field was (0..1); a field not named
+    there (recorded by hand, or a test's plain value) counts as certain. ``evidence``:
+    where each field was read (``{"page", "box", "raw"}``, the extraction's evidence), for
+    the messages that send an uncertain field to a person.
     """
 
     doc_type: str
@@ -42,6 +47,8 @@ class Piece:
     file_stamp_date: dt.date | None = None
     duplicate: bool = False
     document_id: int | None = None
+    confidences: Mapping[str, float] = field(default_factory=dict)
+    evidence: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -49,6 +56,7 @@ class DossierFlag:
     code: str
     message: str  # French, for staff
     document_id: int | None = None
+    field: str | None = None  # the field in question, when one is (its evidence shows it)
 
 
 @dataclass

@@ -747,6 +747,14 @@ def pieces_for(session: Session, collectivity_id: int, tz: dt.tzinfo) -> list[Pi
                 file_stamp_date=file_stamps.get(doc.source_item_id),
                 duplicate=doc.duplicate_of_id is not None or own.duplicate_of_id is not None,
                 document_id=doc.id,
+                confidences={
+                    n: c for n in (doc.fields or {}) if (c := doc.confidence(n)) is not None
+                },
+                evidence={
+                    n: d["evidence"]
+                    for n, d in (doc.fields or {}).items()
+                    if isinstance(d, dict) and isinstance(d.get("evidence"), dict)
+                },
             )
         )
     return pieces
