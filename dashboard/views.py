@@ -186,7 +186,9 @@ def display_value(value: FieldValue) -> str:
 
 def field_changes(document: Document, form: dict[str, str]) -> dict[str, FieldValue]:
     """The fields of ``document`` whose typed value (form key ``f_<name>``) differs from
-    the stored one. Every input is checked first: one bad input changes nothing."""
+    the stored one, and those whose read value a person confirmed as it is (``ok_<name>``
+    ticked on a field read unsurely): both become certain. Every input is checked first:
+    one bad input changes nothing."""
     changes: dict[str, FieldValue] = {}
     errors: list[str] = []
     for name in crud.allowed_fields(document.doc_type):
@@ -198,7 +200,9 @@ def field_changes(document: Document, form: dict[str, str]) -> dict[str, FieldVa
         except InputError as exc:
             errors.append(str(exc))
             continue
-        if value != document.value(name):
+        confidence = document.confidence(name)
+        confirmed = bool(form.get(f"ok_{name}")) and confidence is not None and confidence < 1.0
+        if value != document.value(name) or confirmed:
             changes[name] = value
     if errors:
         raise InputError(" ".join(errors))
@@ -505,7 +509,9 @@ def dossier_view(
                     "input": input_value(name, value),
                     "present": isinstance(data, dict),
                     "confidence": confidence,
-                    "low": confidence is not None and confidence < LOW_CONFIDENCE,
+                    "low": confidence is not None
+                    and confidence
+                    < max(LOW_CONFIDENCE, campaign.confidence_threshold(d.doc_type, name)),
                     "raw": (evidence or {}).get("raw") or "",
                     "page": (evidence or {}).get("page"),
                     "has_box": bool((evidence or {}).get("box")),

@@ -11,6 +11,7 @@ from typing import Any
 from sqlmodel import Session
 
 from config.campaign import Campaign
+from rules.flags import FIELD_NOUNS, uncertain_field_of
 from storage import crud
 from storage.models import Collectivity, Document, DossierState, SourceItem
 
@@ -161,6 +162,10 @@ def _preload(session: Session) -> _Preloaded:
 
 
 def reason_fr(code: str) -> str:
+    field = uncertain_field_of(code)
+    if field is not None and code not in REASON_FR:
+        noun = FIELD_NOUNS.get(field, (field, False))[0]
+        return f"Champ à vérifier : {noun}"
     return REASON_FR.get(code, code)
 
 
@@ -199,6 +204,7 @@ def triage_queue(
     before_deadline = today is None or today <= campaign.deadline
     for row in rows:
         row["reason_fr"] = reason_fr(row["reason"])
+        row["field"] = uncertain_field_of(row["reason"])  # its evidence box is shown
         piece = crud.get_document(session, row["document_id"]) if row["document_id"] else None
         row["document"] = (
             {

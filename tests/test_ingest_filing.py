@@ -144,3 +144,59 @@ def test_a_failure_is_recorded_then_retried(filer: filing.Filing, corpus: Manife
         item = crud.get_source_item(s, failed.item_id or 0)
         assert item is not None and item.status == "processed"
         assert not crud.list_open_flags(s, source_item_id=failed.item_id, code="processing_failed")
+
+
+def test_an_unsure_field_goes_to_triage_with_its_box_until_a_person_confirms_it(
+    filer: filing.Filing, corpus: Manifest
+) -> None:
+    """Real PDFs read by the real extraction; a campaign that wants the school count
+    read at 0.99 or better sends this form's count (read at 0.95 on a digital PDF) to a
+    person: the dossier is not complete, the flag names the field and its page, the
+    evidence box is there, and confirming the value closes the flag."""
+    from dashboard.views import field_changes
+    from flows.dossiers import reevaluate_one
+    from flows.triage import triage_queue
+    from rules.flags import uncertain_code
+
+    strict = CAMPAIGN.model_copy(
+        update={
+            "confidence": CAMPAIGN.confidence.model_copy(
+                update={"fields": {"needs_form.schools": 0.99}}
+            )
+        }
+    )
+    code = corpus.scenarios()["complete_on_time"][0]
+    for f in corpus.files_of(code):
+        if f.kind != "mail":
+            _file(filer, corpus, f.path)
+    with session(filer.engine) as s:
+        coll = crud.get_collectivity_by_code(s, code)
+        assert coll is not None and coll.id is not None
+        base = reevaluate_one(s, CAMPAIGN, coll, actor="system:test")
+        assert "needs_form" not in base.missing and base.schools is not None
+        ev = reevaluate_one(s, strict, coll, actor="system:test")
+        assert ev.status != "complete" and "needs_form" in ev.missing
+        assert ev.schools is None  # an unsure count is not the dossier's figure
+        (flag,) = crud.list_open_flags(s, collectivity_id=coll.id, code=uncertain_code("schools"))
+        assert flag.message.startswith("Nombre d'écoles illisible ou incertain")
+        assert "page " in flag.message and "à vérifier" in flag.message
+        doc = crud.get_document(s, flag.document_id or 0)
+        assert doc is not None and doc.doc_type == "needs_form"
+        evidence = doc.fields["schools"]["evidence"]
+        assert evidence["page"] >= 1 and len(evidence["box"]) == 4
+        (row,) = [r for r in triage_queue(s, strict) if r["flag_id"] == flag.id]
+        assert (
+            row["field"] == "schools" and row["reason_fr"] == "Champ à vérifier : nombre d'écoles"
+        )
+        # Staff tick "confirmed" beside the value as read (the web form's inputs).
+        form = {"f_schools": str(doc.value("schools")), "ok_schools": "1"}
+        changes = field_changes(doc, form)
+        assert changes == {"schools": doc.value("schools")}
+        assert field_changes(doc, {"f_schools": str(doc.value("schools"))}) == {}
+        crud.update_document_fields(s, doc, changes, actor="agent.dane")
+        assert doc.confidence("schools") == 1.0
+        assert doc.fields["schools"]["evidence"] == evidence  # where it was read is kept
+        ev = reevaluate_one(s, strict, coll, actor="system:test")
+        assert "needs_form" not in ev.missing and ev.schools == doc.value("schools")
+        assert ev.missing == base.missing and ev.status == base.status
+        assert not crud.list_open_flags(s, collectivity_id=coll.id, code=uncertain_code("schools"))
