@@ -700,3 +700,46 @@ def test_page_image_of_a_hostile_file_is_a_french_error(
         assert response.status_code == 415
         assert "ni un PDF ni une image" in html.unescape(response.text)
         assert "Traceback" not in response.text
+
+
+def test_an_unsure_count_is_shown_with_its_box_and_confirmed_by_a_tick(
+    app_client: TestClient, web_home: WebHome, login_as: Login
+) -> None:
+    from config.campaign import load_campaign
+    from config.settings import DEFAULT_CAMPAIGN
+    from flows.dossiers import reevaluate_one
+
+    code = _code_of(web_home, "complete_on_time")
+    form = next(d for d in _documents(web_home, code) if d.doc_type == "needs_form")
+    schools = form.value("schools")
+    engine = _db(web_home)
+    try:
+        with session(engine) as s:
+            doc = crud.get_document(s, form.id)
+            unsure = FieldResult(schools, 0.42, Evidence(1, (250.0, 255.0, 262.0, 267.0), "?"))
+            crud.update_document_fields(s, doc, {"schools": unsure}, actor="system:tests")
+            c = crud.get_collectivity_by_code(s, code)
+            reevaluate_one(s, load_campaign(DEFAULT_CAMPAIGN), c, actor="system:tests")
+    finally:
+        engine.dispose()
+    assert _state(web_home, code)[:2] == ("incomplete", ["needs_form"])
+    login_as(app_client, "triager")
+    page = html.unescape(app_client.get(f"/collectivites/{code}").text)
+    assert "Nombre d'écoles illisible ou incertain" in page and "confiance 42 %" in page
+    assert f"?doc={form.id}&field=schools#visionneuse" in page  # the box in the viewer
+    assert 'name="ok_schools"' in page
+    triage = html.unescape(app_client.get("/triage?page=1").text)
+    if "Champ à vérifier : nombre d'écoles" in triage:  # the queue may page it further
+        assert f"doc={form.id}&field=schools#visionneuse" in triage
+    response = _post(
+        app_client,
+        f"/documents/{form.id}/champs",
+        {"f_schools": str(schools), "ok_schools": "1"},
+        page=f"/collectivites/{code}",
+    )
+    assert response.status_code == 303
+    assert _state(web_home, code)[:2] == ("complete", [])
+    after = next(d for d in _documents(web_home, code) if d.id == form.id)
+    assert after.confidence("schools") == 1.0 and after.value("schools") == schools
+    open_part = html.unescape(app_client.get(f"/collectivites/{code}").text)
+    assert "Nombre d'écoles illisible" not in open_part.split("Signalements")[1].split("résolus")[0]
