@@ -480,6 +480,16 @@ def choose_parser(data: bytes) -> type[Parser]:
             return parser
     if _pdfish(data):
         return PdfParser  # a PDF without its header: let PDFium try, it repairs some
+    from extractors.sheets import SheetParser, broken_sheet, sheet_format
+
+    if sheet_format(data) is not None:
+        return SheetParser  # a town hall's own spreadsheet (xlsx, ods, csv)
+    if broken_sheet(data):
+        raise ExtractionError(
+            "Le tableur est endommagé (archive ZIP tronquée ou corrompue) : il ne peut pas "
+            "être lu.",
+            "corrupt",
+        )
     if head[4:12] in (b"ftypheic", b"ftypheix", b"ftypmif1", b"ftyphevc"):
         what = "une photo HEIC (iPhone)"
     else:

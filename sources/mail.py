@@ -418,6 +418,8 @@ class _Walker:
         head = data[:2048]
         ext = extension(name)
         mime = sniff(head)
+        if mime is None:
+            mime = _spreadsheet(data, head, ext, declared)
         if mime is not None:
             if len(data) > self.limits.max_file_bytes:
                 self.add(name, b"", mime, _too_large(len(data), self.limits), notes)
@@ -576,6 +578,23 @@ def _leaves(msg: Message, related: bool, nesting: int) -> list[tuple[Message | N
         if isinstance(sub, Message):
             found.extend(_leaves(sub, inner_related, nesting + 1))
     return found
+
+
+_CSV_TYPES = frozenset({"text/csv", "application/csv", "text/comma-separated-values"})
+
+
+def _spreadsheet(data: bytes, head: bytes, ext: str, declared: str) -> str | None:
+    """The MIME type of a spreadsheet extraction reads (a town hall's own needs form):
+    an Excel or OpenDocument workbook by its ZIP members, a CSV file only when it is
+    named or declared so (plain text is not taken for a table)."""
+    from extractors.sheets import CSV, MIME_TYPES, sheet_format
+
+    if is_zip(head):
+        fmt = sheet_format(data)
+        return MIME_TYPES[fmt] if fmt is not None else None
+    if ext == "csv" or declared in _CSV_TYPES:
+        return MIME_TYPES[CSV] if sheet_format(data) == CSV else None
+    return None
 
 
 def _member_name(info: zipfile.ZipInfo) -> str:
