@@ -200,3 +200,67 @@ def test_an_unsure_field_goes_to_triage_with_its_box_until_a_person_confirms_it(
         assert "needs_form" not in ev.missing and ev.schools == doc.value("schools")
         assert ev.missing == base.missing and ev.status == base.status
         assert not crud.list_open_flags(s, collectivity_id=coll.id, code=uncertain_code("schools"))
+
+
+def test_a_needs_form_mailed_as_a_spreadsheet_gives_the_dossier_its_numbers(
+    filer: filing.Filing, corpus: Manifest
+) -> None:
+    """The e-collectivités route: a town hall mails its needs form in its own Excel
+    workbook; it is read (not dropped as an office file) and settles the dossier."""
+    import io
+    from email.message import EmailMessage
+
+    import openpyxl
+
+    from flows.dossiers import reevaluate_one
+
+    code = corpus.scenarios()["ecollectivites_email"][0]
+    with session(filer.engine, readonly=True) as s:
+        coll = crud.get_collectivity_by_code(s, code)
+        assert coll is not None
+        name = coll.name
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    assert ws is not None
+    for row in [
+        ["Annexe 2 : fiche d'expression des besoins"],
+        ["Nom de la collectivité", name],
+        ["Nombre d'écoles", 4],
+        ["Nombre de comptes élèves", 530],
+    ]:
+        ws.append(row)
+    out = io.BytesIO()
+    wb.save(out)
+    msg = EmailMessage()
+    msg["From"] = "secretariat@mairie.example.fr"
+    msg["To"] = "dane@ac-nantes.fr"
+    msg["Subject"] = "Fiche de besoins ENT"
+    msg["Date"] = "Wed, 05 Jan 2022 10:00:00 +0100"
+    msg.set_content("Bonjour, ci-joint notre fiche de besoins.")
+    msg.add_attachment(
+        out.getvalue(),
+        maintype="application",
+        subtype="vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        filename="besoins ENT.xlsx",
+    )
+    raw = msg.as_bytes()
+    parsed = parse_message(raw)
+    assert [a.name for a in parsed.usable] == ["besoins ENT.xlsx"]
+    readings = {
+        a.name: filing.read_file(a.data, a.name, CAMPAIGN, attachment=a.name) for a in parsed.usable
+    }
+    filed = filing.file_message(
+        filer,
+        origin="eml",
+        origin_ref=f"sha256:{filing.sha256_of(raw)}",
+        raw=raw,
+        parsed=parsed,
+        received_at=dt.datetime(2022, 1, 5, 9, 0, tzinfo=dt.UTC),
+        readings=readings,
+    )
+    assert filed.status == "filed" and filed.documents == 1
+    with session(filer.engine) as s:
+        coll = crud.get_collectivity_by_code(s, code)
+        assert coll is not None and coll.id in filed.collectivity_ids
+        ev = reevaluate_one(s, CAMPAIGN, coll, actor="system:test")
+        assert (ev.status, ev.missing, ev.schools, ev.student_accounts) == ("complete", [], 4, 530)
