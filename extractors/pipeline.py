@@ -19,6 +19,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from extractors import fields as F
+from extractors import pdfsig
 from extractors.classify import Split, split_pages
 from extractors.errors import ExtractionError
 from extractors.limits import DEFAULT_LIMITS, Limits
@@ -104,7 +105,9 @@ def build_document(
     labels: Mapping[str, str],
     attachment: str | None = None,
     places: Gazetteer | None = None,
+    digital: Sequence[pdfsig.DigitalSignature] = (),
 ) -> Document:
+    """``digital``: the file's PDF signatures (``pdfsig.read_signatures``)."""
     pages = split.pages
     doc = Document(
         type=split.type,
@@ -115,6 +118,9 @@ def build_document(
     try:
         if split.type == "convention":
             doc.fields.update(F.convention_fields(pages, labels))
+            sig = pdfsig.signed_field(digital, pages) if digital else None
+            if sig is not None:  # a PDF signature outweighs the look of the page
+                doc.fields["signed"] = sig
         elif split.type == "deliberation":
             doc.fields.update(F.deliberation_fields(pages))
         elif split.type == "needs_form":
@@ -172,7 +178,8 @@ def extract_file(
     try:
         pages = read_pages(parser, limits, labels, workers)
         splits = split_pages(pages, keywords)
-        return [build_document(s, labels, attachment, places) for s in splits]
+        digital = pdfsig.read_signatures(data) if parser_cls.kind == "pdf" else []
+        return [build_document(s, labels, attachment, places, digital) for s in splits]
     finally:
         parser.close()
 
