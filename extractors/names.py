@@ -117,3 +117,359 @@ def restore_person(text: str) -> str:
                 fixed.append(part)
         out.append("-".join(fixed))
     return " ".join(out)
+
+
+# --------------------------------------------------------------------------- value types
+#
+# What a person's name, a signatory's title and a collectivity's name look like, whatever
+# label or sentence they come after: the convention's values are checked by these types,
+# so that a label, a sentence or the rector's title is never taken for one.
+
+_CIVILITY = re.compile(
+    r"^(?:monsieur|madame|mademoiselle|messieurs|mesdames|mr|mme|mlle|m)\b\.?\s*", re.IGNORECASE
+)
+_PARTICLES = {"de", "du", "des", "d'", "le", "la", "van", "von", "der", "ben", "el", "da", "di"}
+# folded words that are never part of a person's name (titles, labels, institutions)
+_NOT_A_NAME = {
+    "maire",
+    "adjoint",
+    "adjointe",
+    "president",
+    "presidente",
+    "vice",
+    "conseiller",
+    "conseillere",
+    "delegue",
+    "deleguee",
+    "directeur",
+    "directrice",
+    "recteur",
+    "rectrice",
+    "rectorat",
+    "academie",
+    "ministere",
+    "commune",
+    "ville",
+    "mairie",
+    "communaute",
+    "conseil",
+    "departement",
+    "region",
+    "syndicat",
+    "collectivite",
+    "signature",
+    "signataire",
+    "date",
+    "nom",
+    "prenom",
+    "fonction",
+    "qualite",
+    "cachet",
+    "monsieur",
+    "madame",
+    "pour",
+    "par",
+    "fait",
+    "le",
+    "la",
+    "les",
+    "et",
+    "en",
+    "sa",
+    "son",
+    "ses",
+    "ou",
+    "au",
+    "aux",
+    "a",
+    "groupement",
+    "convention",
+    "republique",
+    "francaise",
+    "education",
+    "nationale",
+    "general",
+    "generale",
+    "services",
+    "municipal",
+    "municipale",
+    "article",
+    "annexe",
+    "page",
+    "representee",
+    "represente",
+    "cedex",
+}
+_NAME_TOKEN = re.compile(r"^[A-ZÀ-ÖØ-Þ][A-Za-zÀ-ÖØ-öø-ÿ'’\-]*\.?$")
+_INITIAL = re.compile(r"^[A-ZÀ-ÖØ-Þ]\.(?:-[A-ZÀ-ÖØ-Þ]\.)?$")
+
+
+def strip_civility(text: str) -> str:
+    """``Monsieur Jean DUPONT`` -> ``Jean DUPONT`` (also "M.", "Mme", "Madame")."""
+    out = text.strip()
+    m = _CIVILITY.match(out)
+    # "M" alone is a civility only before a capitalised word ("M. DUPONT", "M DUPONT")
+    if m and (m.group(0).strip(". ").lower() != "m" or m.group(0).endswith((".", " "))):
+        rest = out[m.end() :]
+        if rest[:1].isupper():
+            out = rest
+    return out.strip()
+
+
+def parse_person(text: str) -> str | None:
+    """``text`` as a person's name (civility dropped) when it is one: 2 to 5 words, each
+    capitalised (or a particle: "de", "Le"…), no digits, not a title, label or institution
+    word, at least one word of two letters or more. None otherwise."""
+    value = strip_civility(" ".join(text.replace("’", "'").split()).strip(" ,;:.-–"))
+    if not value or any(c.isdigit() for c in value):
+        return None
+    tokens = value.split(" ")
+    if not 2 <= len(tokens) <= 5:
+        return None
+    letters = 0
+    for i, tok in enumerate(tokens):
+        f = fold(tok).strip(".,")
+        if f in _NOT_A_NAME and not (i > 0 and f in ("le", "la") and i < len(tokens) - 1):
+            return None
+        if f in _PARTICLES and 0 < i < len(tokens) - 1:
+            continue
+        if not (_NAME_TOKEN.match(tok) or _INITIAL.match(tok)):
+            return None
+        letters = max(letters, sum(c.isalpha() for c in tok))
+    if letters < 2:
+        return None
+    return value
+
+
+# a signatory's title, matched on folded text ("Maire", "Maire-adjoint délégué",
+# "Adjointe au maire", "Première adjointe", "Vice-présidente", "Président du Conseil
+# départemental", "Conseillère municipale déléguée", "Directeur général des services")
+_ORDINAL = (
+    r"(?:premier|premiere|1er|1ere|1re|deuxieme|2eme|2e|second|seconde|troisieme|3eme|3e"
+    r"|quatrieme|4eme|4e|cinquieme|5eme|5e|sixieme|6e)"
+)
+_BODY = (
+    r"(?:conseil\s+(?:departemental|regional|general|communautaire|syndical|municipal"
+    r"|d'administration)|communaute(?:\s+de\s+communes|\s+d'agglomeration|\s+urbaine)?"
+    r"|syndicat(?:\s+intercommunal|\s+mixte)?|metropole|departement|region|sivom|sivu|sivos"
+    r"|sirp|sictom|epci)"
+)
+_DELEG = r"(?:\s+delegue(?:e)?)?"
+# "chargée des affaires scolaires", "délégué à l'éducation": up to the end of the title
+_CHARGE = (
+    r"(?:\s+(?:charge(?:e)?|delegue(?:e)?|en\s+charge)\s+(?:de\s+la|de\s+l'|des|du|de"
+    r"|a\s+la|aux|au|a)\s*[a-z'\-]+(?:\s+[a-z'\-]+){0,3}?(?=\s*(?:[,;.()]|$)))?"
+)
+ROLE_RE = re.compile(
+    r"(?<![a-z])(?:"
+    rf"vice[\s\-]?president(?:e)?{_DELEG}(?:\s+(?:du|de\s+la|de\s+l')\s*{_BODY})?{_CHARGE}"
+    rf"|president(?:e)?(?:\s+(?:du|de\s+la|de\s+l')\s*{_BODY})?"
+    rf"|maire[\s\-]+adjoint(?:e)?{_DELEG}{_CHARGE}"
+    rf"|maire[\s\-]+delegue(?:e)?{_CHARGE}"
+    rf"|maire(?![a-z\-])"
+    rf"|(?:{_ORDINAL}[\s\-]+)?adjoint(?:e)?(?:\s+au\s+maire)?{_DELEG}{_CHARGE}"
+    r"|conseill(?:er|ere)\s+(?:municipal(?:e)?\s+|communautaire\s+|departemental(?:e)?\s+"
+    rf"|regional(?:e)?\s+)?delegue(?:e)?{_CHARGE}"
+    r"|direct(?:eur|rice)\s+general(?:e)?\s+(?:des\s+services|adjoint(?:e)?)"
+    r"|secretaire\s+general(?:e)?"
+    r"|dgs"
+    r")(?![a-z])"
+)
+
+
+def find_role(text: str) -> tuple[int, int] | None:
+    """Span of the first signatory's title in ``text`` (any case, accents or none)."""
+    m = ROLE_RE.search(fold(text))
+    return (m.start(), m.end()) if m else None
+
+
+_ARTICLE_ROLE = re.compile(r"(?:(?:monsieur|madame|m\.|mme)\s*)?(?:le|la|l'|son|sa)?")
+
+
+def parse_role(text: str) -> str | None:
+    """``text`` as a signatory's title when it is one and little else ("Le Maire",
+    "Monsieur le Maire", "Adjointe au maire", "Vice-président délégué"): the value as
+    written. None for a sentence that merely mentions a maire, or for another title."""
+    value = " ".join(text.split()).strip(" ,;:.-–")
+    span = find_role(value)
+    if span is None:
+        return None
+    head = fold(value[: span[0]])
+    if head.strip() and not _ARTICLE_ROLE.fullmatch(head.strip()):
+        return None
+    tail = value[span[1] :].strip(" ,;.")
+    # a title may end with where it is held ("Maire de Rezé"); nothing else may follow
+    if tail and not re.match(r"^(?:de|du|des|d'|de la|de l')\s*[A-ZÀ-Þ]", tail.replace("’", "'")):
+        return None
+    if len(tail.split()) > 6:
+        return None
+    return value
+
+
+# a collectivity named by its kind ("Commune de Saint-Herblain", "Ville d'Angers",
+# "Communauté de communes du Pays d'Ancenis", "Département des Hauts-de-Seine")
+_KIND = (
+    r"(?:commune|ville|mairie|communaute\s+de\s+communes|communaute\s+d'agglomeration"
+    r"|communaute\s+urbaine|metropole|syndicat(?:\s+intercommunal|\s+mixte)?"
+    r"(?:\s+(?:a\s+vocation\s+(?:scolaire|unique|multiple)|scolaire|de\s+regroupement"
+    r"\s+pedagogique))?|sivu|sivom|sivos|sirp|departement|region|conseil\s+departemental"
+    r"|cc|c\.c\."
+    r"|conseil\s+regional|collectivite\s+de)"
+)
+_KIND_RE = re.compile(
+    rf"(?<![a-z])({_KIND})(\s+de\s+la\s+|\s+de\s+l'\s*|\s+des\s+|\s+du\s+|\s+de\s+|\s+d'\s*|\s+)"
+)
+_PLACE_PARTICLE = {
+    "sur",
+    "sous",
+    "en",
+    "le",
+    "la",
+    "les",
+    "de",
+    "du",
+    "des",
+    "d'",
+    "l'",
+    "aux",
+    "et",
+    "lès",
+    "lez",
+    "à",
+    "au",
+}
+_PLACE_WORD = re.compile(r"^[A-ZÀ-ÖØ-Þ0-9][\w'’\-]*$|^[dlDL]['’][A-ZÀ-ÖØ-Þ][\w'’\-]*$")
+
+
+# capitalised words of a heading that end a place name ("COMMUNE DE TRONGET EXTRAIT DU
+# REGISTRE…", "Mairie de Vallet Envoyé en préfecture le …")
+_AFTER_PLACE = frozenset(
+    {
+        "extrait",
+        "registre",
+        "deliberation",
+        "deliberations",
+        "republique",
+        "francaise",
+        "conseil",
+        "municipal",
+        "communautaire",
+        "seance",
+        "departement",
+        "arrondissement",
+        "canton",
+        "proces-verbal",
+        "objet",
+        "date",
+        "nombre",
+        "liberte",
+        "egalite",
+        "fraternite",
+        "accuse",
+        "envoye",
+        "recu",
+        "affiche",
+        "publie",
+        "id",
+        "commune",
+        "mairie",
+        "hotel",
+        "tel",
+        "tel.",
+        "telephone",
+        "represente",
+        "representee",
+        "session",
+        "dument",
+        "l'an",
+        "convention",
+        "annexe",
+        "membres",
+        "pour",
+        "par",
+    }
+)
+
+
+def _place_end(text: str, start: int) -> int:
+    """End of a place name starting at ``start``: capitalised words, with the small words
+    of compound names between them ("Saint-Julien de Concelles", "Les Sorinières")."""
+    end = start
+    pos = start
+    pending = start
+    for m in re.finditer(r"\S+", text[start:]):
+        tok = m.group(0)
+        core = tok.rstrip(',;.:)»"')
+        cut = core != tok
+        if fold(core).strip(".") in _AFTER_PLACE:
+            break
+        if _PLACE_WORD.match(core) and (core[:1].isupper() or core[:2].lower() in ("d'", "l'")):
+            end = start + m.start() + len(core)
+            pending = end
+        elif fold(core) in _PLACE_PARTICLE and end > start:
+            pass
+        else:
+            break
+        if cut:
+            break
+        pos = start + m.end()
+    del pos, pending
+    return end
+
+
+def find_collectivity(text: str) -> tuple[int, int] | None:
+    """Span of the first "<kind> de <Place>" in ``text`` (kind: commune, ville, mairie,
+    communauté de communes, syndicat, département…)."""
+    f = fold(text.replace("’", "'"))
+    for m in _KIND_RE.finditer(f):
+        bare_ok = ("syndicat", "sivu", "sivo", "sirp", "communaute", "metropole")
+        if (
+            not m.group(2).strip()
+            and not m.group(1).startswith(bare_ok)
+            and m.group(1) not in ("cc", "c.c.")
+        ):
+            continue  # "Commune Rezé" is no name; "SIVOS Vallée du Don" is
+        start = m.end()
+        end = _place_end(text, start)
+        if end > start:
+            return m.start(), end
+    return None
+
+
+_NOT_A_PLACE = _NOT_A_NAME - {"le", "la", "les", "et", "en", "a", "au", "aux"} | {
+    "nom",
+    "adherente",
+    "adherent",
+    "organisme",
+    "membre",
+}
+
+
+def parse_collectivity(text: str) -> str | None:
+    """``text`` as a collectivity's name: "<kind> de <Place>" (as written, the kind
+    included) or a bare place ("REZÉ", "Saint-Herblain", "ST SEBASTIEN SUR LOIRE"). None
+    for a sentence, a label or a title."""
+    value = " ".join(text.replace("’", "'").split()).strip(" ,;:.-–")
+    if not value or len(value) > 90:
+        return None
+    span = find_collectivity(value)
+    article = re.match(r"^(?:la|le|l')\s*(?=[A-Za-zÀ-ÿ])", value, flags=re.IGNORECASE)
+    if article and span is not None and span[0] == article.end():
+        value = value[article.end() :]  # "La Commune de Rezé"; not "Le May-sur-Èvre"
+        span = (0, span[1] - article.end())
+    if span is not None and span[0] <= 1:
+        rest = value[span[1] :].strip(" ,;.()")
+        if not rest or re.fullmatch(r"\(?\d{2,5}\)?|[A-Z\d\s\-]{1,12}", rest):
+            return value[: span[1]] if not rest else value
+    tokens = value.split(" ")
+    if len(tokens) > 7 or any(c.isdigit() for c in value):
+        return None
+    if not tokens[0][:1].isupper():
+        return None
+    for tok in tokens:
+        f = fold(tok)
+        if f in _NOT_A_PLACE:
+            return None
+        if not (_PLACE_WORD.match(tok) or f in _PLACE_PARTICLE):
+            return None
+    return value

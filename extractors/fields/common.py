@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from extractors.dates import fold
 from extractors.model import Evidence, FieldResult
-from extractors.pages import Box, Line, Page
+from extractors.pages import Box, Line, Page, union_boxes
 from extractors.textmatch import LabelHit, clean_label, find_label, fuzzy_find
 
 
@@ -271,3 +271,56 @@ def _meaningful(value: str) -> bool:
 def _is_label(value: str, stops: Sequence[str]) -> bool:
     v = fold(value)
     return any(s and fuzzy_find(v, s, 0.8) for s in stops)
+
+
+# --------------------------------------------------------------------------- running text
+
+
+@dataclass
+class Flow:
+    """The lines of some pages joined in reading order, as one running text (a line that
+    ends with a hyphen runs on into the next), with where each character came from: for
+    phrases that span lines ("représentée par son Maire, / Monsieur …")."""
+
+    text: str
+    starts: list[int]  # offset of each part's first character in ``text``
+    parts: list[tuple[Page, Line]]
+
+    @classmethod
+    def of(cls, pages: Sequence[Page]) -> Flow:
+        chunks: list[str] = []
+        starts: list[int] = []
+        parts: list[tuple[Page, Line]] = []
+        pos = 0
+        for page in pages:
+            for line in page.lines:
+                text = line.text
+                if chunks and not chunks[-1].endswith("-"):
+                    chunks.append(" ")
+                    pos += 1
+                starts.append(pos)
+                parts.append((page, line))
+                chunks.append(text)
+                pos += len(text)
+        return cls("".join(chunks), starts, parts)
+
+    def locate(self, start: int, end: int) -> tuple[Page, Box] | None:
+        """The page and box of characters ``[start, end)`` (on the page where they start)."""
+        import bisect
+
+        if not self.parts:
+            return None
+        i = max(0, bisect.bisect_right(self.starts, start) - 1)
+        page = self.parts[i][0]
+        boxes: list[Box] = []
+        j = i
+        while j < len(self.parts) and self.starts[j] < end and self.parts[j][0] is page:
+            line = self.parts[j][1]
+            s = max(0, start - self.starts[j])
+            e = min(len(line.text), end - self.starts[j])
+            if e > s:
+                boxes.append(line.span_box(s, e))
+            j += 1
+        if not boxes:
+            boxes.append(self.parts[i][1].box)
+        return page, union_boxes(boxes)

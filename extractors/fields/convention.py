@@ -1,26 +1,810 @@
 """The convention's fields: the collectivity, its signatory (name, role), the signature's date
-and whether it is signed."""
+and whether it is signed.
+
+Read by meaning, in whatever layout and wording the collectivity used:
+
+- **labels by vocabulary**: a label is a short run of label words ("Nom", "prénom",
+  "signataire", "Qualité", "Collectivité", "Commune de", "Représentée par", "Date",
+  "Fait à"…) ending at a colon, leader dots or the end of its line, in any order and
+  with OCR slips and abbreviations ("Nom du sign.", "Signataire (nom)"); its field follows
+  from its words (``label_kinds``). Its value is after it on the line, in the cell to its
+  right, or on the line below in its column;
+- **prose**: "la Commune de Saint-Herblain, représentée par son Maire, Monsieur Bertrand
+  AFFILÉ", "Je soussignée …, Maire de …";
+- **signature blocks**: "Pour la commune, Le Maire, Jean DUPONT", a title line with the
+  name under it, "Fait à …, le …".
+
+Values are checked by type (``extractors.names``: a person, a title, a collectivity; a
+French date). The rectorat's side (recteur, académie, ministère, coordonnateur) is never
+the collectivity's: a value whose nearest heading in its column is the rector's is left
+out. When nothing typed is found, the field is None with a low confidence and the label's
+box as evidence.
+"""
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
-from extractors.dates import find_dates, run_together_date
+from extractors.dates import DateMatch, find_dates, fold, run_together_date
 from extractors.fields.common import (
-    _locs,
+    Flow,
+    _distance,
     _ocr_conf,
     _result,
     _same_row,
     clean_name,
-    label_value,
+    clean_value,
     mend_place,
     mend_role,
 )
 from extractors.model import FieldResult
-from extractors.pages import Line, Page
+from extractors.names import find_collectivity, find_role, parse_collectivity, parse_person
+from extractors.names import parse_role as _parse_role
+from extractors.pages import Box, Line, Page, union_boxes
 from extractors.signature import DEFAULT_LABELS
-from extractors.textmatch import find_label
+
+# --------------------------------------------------------------------------- vocabulary
+
+# Words that make a label, by the field they point to (folded). A label is a run of these
+# and of ``GLUE`` words holding at least one of them.
+LABEL_WORDS: dict[str, frozenset[str]] = {
+    "collectivity": frozenset(
+        {
+            "collectivite",
+            "collectivites",
+            "commune",
+            "organisme",
+            "adherent",
+            "adherente",
+            "adherant",
+            "adherante",
+            "membre",
+            "denomination",
+            "ville",
+            "mairie",
+            "structure",
+            "entite",
+            "beneficiaire",
+            "etablissement",
+            "raison",
+            "sociale",
+            "intitule",
+            "libelle",
+            "epci",
+        }
+    ),
+    "role": frozenset({"fonction", "fonctions", "qualite", "titre", "mandat"}),
+    "name": frozenset({"nom", "noms", "prenom", "prenoms", "identite", "soussigne", "soussignee"}),
+    "signer": frozenset({"signataire", "signataires"}),
+    "represented": frozenset(
+        {"represente", "representee", "representes", "representant", "representante"}
+    ),
+    "date": frozenset({"date", "fait", "signature", "cachet", "visa", "lieu"}),
+}
+GLUE = frozenset(
+    {
+        "de",
+        "du",
+        "des",
+        "la",
+        "le",
+        "les",
+        "l",
+        "d",
+        "et",
+        "en",
+        "par",
+        "a",
+        "au",
+        "aux",
+        "sa",
+        "son",
+        "ou",
+        "pour",
+        "groupement",
+        "commandes",
+        "personne",
+        "habilitee",
+        "habilite",
+        "legal",
+        "legale",
+        "responsable",
+        "elu",
+        "elue",
+        "autorite",
+        "territoriale",
+        "complet",
+        "officiel",
+        "officielle",
+    }
+)
+# abbreviations ("Nom du sign.", "Coll. adhérente", "Fonct.") are prefixes of these
+_ABBREVIABLE = {
+    w: k for k, ws in LABEL_WORDS.items() for w in ws if len(w) >= 6 and k != "represented"
+} | {"representee": "represented", "representant": "represented"}
+
+# Wordings of each field's label seen on conventions (documentation and tests; any other
+# run of label words is read the same way).
+WORDINGS: dict[str, tuple[str, ...]] = {
+    "collectivity": (
+        "Nom de la collectivité adhérente :",
+        "Collectivité :",
+        "Nom de la commune",
+        "Commune de :",
+        "Dénomination de la collectivité",
+        "Organisme adhérent",
+        "Membre du groupement",
+        "Coll. adhérente :",
+    ),
+    "signatory_name": (
+        "Nom du signataire :",
+        "Représentée par",
+        "Nom et prénom du signataire",
+        "Signataire",
+        "Nom, prénom",
+        "Nom du sign. :",
+        "Signataire (nom)",
+    ),
+    "signatory_role": (
+        "Fonction du signataire :",
+        "Qualité du signataire",
+        "Qualité",
+        "Fonction",
+        "En qualité de",
+        "Titre",
+    ),
+    "signature_date": (
+        "Date et signature",
+        "Date de signature",
+        "Signature et cachet",
+        "Date :",
+        "Fait à … le …",
+    ),
+}
+
+
+# words close to a label word that are values, not labels ("Maire" is not "Mairie")
+_NOT_LABEL = frozenset(
+    {
+        "maire",
+        "maires",
+        "adjoint",
+        "adjointe",
+        "president",
+        "presidente",
+        "delegue",
+        "deleguee",
+        "conseiller",
+        "conseillere",
+        "municipal",
+        "municipale",
+        "premier",
+        "premiere",
+        "directeur",
+        "directrice",
+        "recteur",
+        "rectrice",
+        "nomme",
+        "nommee",
+        "communes",
+        "communaute",
+        "datee",
+        "villes",
+        "faite",
+    }
+)
+
+
+@functools.lru_cache(maxsize=4096)
+def _word_kind(token: str, abbreviated: bool) -> str | None:
+    """The kind of one folded word: a field's label word, "glue" or None (another word).
+    OCR slips of long words are forgiven (one letter in 5-7, two in 8 and more)."""
+    if token in GLUE:
+        return "glue"
+    for kind, words in LABEL_WORDS.items():
+        if token in words:
+            return kind
+    if token in _NOT_LABEL:
+        return None
+    if abbreviated and len(token) >= 3:
+        for word, kind in _ABBREVIABLE.items():
+            if word.startswith(token):
+                return kind
+    if len(token) >= 5 and token.isalpha():
+        allowed = 1 if len(token) <= 7 else 2
+        best: tuple[int, str] | None = None
+        for kind, words in LABEL_WORDS.items():
+            for w in words:
+                if w[0] != token[0] or abs(len(w) - len(token)) > allowed or len(w) < 5:
+                    continue
+                d = _distance(token, w)
+                if d <= allowed and (best is None or d < best[0]):
+                    best = (d, kind)
+        if best is not None:
+            return best[1]
+    return None
+
+
+def label_kinds(words: Sequence[str]) -> frozenset[str]:
+    """The fields a label made of these kinds of words points to."""
+    has = set(words)
+    out: set[str] = set()
+    person = "name" in has or "represented" in has
+    if "collectivity" in has and not (has & {"signer", "represented"}) and "role" not in has:
+        return frozenset({"collectivity"})
+    if "role" in has:
+        out.add("signatory_role")
+    if person or ("signer" in has and "role" not in has and "date" not in has):
+        out.add("signatory_name")
+    if "date" in has and not out:
+        out.add("signature_date")
+    return frozenset(out)
+
+
+_TOKEN = re.compile(r"[^\s:;'’()\[\]/,]+\.?")
+_SEP = re.compile(r"\s*(?:[:;]|\.{3,}|_{3,}|…+|(?:\.\s){3,}|-{3,})[\s:;._…\-]*")
+
+
+@dataclass(frozen=True)
+class LabelRun:
+    start: int  # span of the label in its line's text
+    end: int
+    kinds: frozenset[str]
+    value_start: int  # where its value starts (after a colon or leaders)
+    separated: bool  # a colon or leaders follow it
+
+
+def find_labels(text: str) -> list[LabelRun]:
+    """Labels in one line's text, left to right, each ending at a separator (colon, leader
+    dots), at the end of the line, or (at the line's start) before a word that is not a
+    label word ("Représentée par Monsieur …")."""
+    tokens = [(m.start(), m.end(), m.group(0)) for m in _TOKEN.finditer(text)]
+    kinds: list[str | None] = []
+    for _, _, tok in tokens:
+        core = fold(tok).strip(".-")
+        kinds.append(_word_kind(core, tok.endswith(".")) if core else None)
+    runs: list[LabelRun] = []
+    i = 0
+    while i < len(tokens):
+        if kinds[i] is None:
+            i += 1
+            continue
+        j = i
+        while j + 1 < len(tokens) and kinds[j + 1] is not None and j + 1 - i < 7:
+            gap = text[tokens[j][1] : tokens[j + 1][0]]
+            if _SEP.fullmatch(gap) and gap.strip():
+                break
+            j += 1
+        for k in range(i + 1, j + 1):
+            # "Nom de la collectivité adhérente Mairie de Vertou": the value opens with
+            # its kind, which is a label word too
+            if _named_kind(text[tokens[k][0] :]):
+                j = k - 1
+                break
+        while j > i and tokens[j][2] in ("Le", "La", "Les", "L'") and j + 1 < len(tokens):
+            j -= 1  # "… adhérente Le May-sur-Èvre": a capitalised article opens the value
+        words = [k for k in kinds[i : j + 1] if k and k != "glue"]
+        # trailing glue words belong to the label ("Commune de :"), leading ones too
+        lk = label_kinds([k for k in words if k])
+        opening = i == 0 or text[: tokens[i][0]].strip(" -–•*") == ""
+        heading = fold(tokens[i][2]) == "pour"  # "Pour la collectivité adhérente,"
+        # "… membres du groupement." ends a sentence; "Nom du sign." is an abbreviation
+        last = fold(tokens[j][2])
+        sentence_end = last.endswith(".") and _word_kind(last.strip(".-"), False) is not None
+        if words and lk:
+            end = tokens[j][1]
+            sep = _SEP.match(text, end)
+            if sep and sep.group(0).strip():
+                runs.append(LabelRun(tokens[i][0], end, lk, sep.end(), True))
+            elif j == len(tokens) - 1 and opening and not heading and not sentence_end:
+                # a line that is all label ("Nom du signataire"): its value is beside it
+                # or under it ("… membres du groupement." ending a sentence is not one)
+                runs.append(LabelRun(tokens[i][0], end, lk, len(text), False))
+            elif opening and not heading and not _named_kind(text[tokens[i][0] :]):
+                # "Représentée par Monsieur …", "Nom de la collectivité adhérente Coron"
+                # (OCR lost the colon); not "Commune de Rezé", a name opening with its kind
+                runs.append(LabelRun(tokens[i][0], end, lk, end, False))
+        i = j + 1
+    return runs
+
+
+def _named_kind(text: str) -> bool:
+    """Whether ``text`` opens with a collectivity's name ("Commune de Rezé", "Ville d'X")."""
+    span = find_collectivity(text)
+    return span is not None and span[0] <= 1
+
+
+# --------------------------------------------------------------------------- sides
+
+# the rectorat's party: never the collectivity, nor its signatory
+_RECTOR = re.compile(
+    r"\b(?:recteur|rectrice|rectorat|academie|academique|ministere|ministre|education\s+"
+    r"nationale|chancelier|chanceliere|dasen|coordonnat(?:eur|rice)|prefet|prefete)\b"
+)
+# the collectivity's
+_ADHERENT = re.compile(
+    r"\b(?:collectivite|commune|ville|mairie|adherente?|membre|maire|president(?:e)?|"
+    r"communaute|syndicat|departement|organisme|municipal(?:e)?)\b"
+)
+
+
+def _rector_side(page: Page, box: Box) -> bool:
+    """Whether a value at ``box`` is on the rector's side: the nearest heading in its column
+    (above it, or just below it: "Fait à …, le …" tops a signature column) is the rector's."""
+    best: tuple[float, bool] | None = None
+    for ln in page.lines:
+        b = ln.box
+        if min(b[2], box[2]) - max(b[0], box[0]) <= 0 and abs(b[0] - box[0]) > 30:
+            continue  # another column
+        dy = box[1] - b[1]
+        if dy < -60 or dy > 260:
+            continue
+        f = fold(ln.text)
+        rector = bool(_RECTOR.search(f))
+        adherent = bool(_ADHERENT.search(f))
+        if rector == adherent:
+            continue
+        dist = dy if dy >= 0 else 2 * -dy
+        if best is None or dist < best[0]:
+            best = (dist, rector)
+    return bool(best and best[1])
+
+
+# --------------------------------------------------------------------------- candidates
+
+
+@dataclass
+class Cand:
+    value: object
+    conf: float
+    page: Page
+    box: Box
+    raw: str
+    rank: int  # 3: a labelled value, 2: a signature block, 1: prose
+
+    @property
+    def order(self) -> tuple[int, float]:
+        return (self.page.number, self.box[1])
+
+
+def _ocr_factor(conf: float, page: Page) -> float:
+    return 1.0 if not page.ocr else 0.9 * max(conf, 0.3) + 0.1
+
+
+def _typed(kind: str, text: str, ocr: bool) -> str | None:
+    text = clean_value(text)
+    if kind == "signatory_name":
+        return parse_person(clean_name(text) if ocr else text)
+    if kind == "signatory_role":
+        return parse_role(mend_role(clean_name(text)) if ocr else text)
+    if kind == "collectivity":
+        return parse_collectivity(mend_place(clean_name(text)) if ocr else text)
+    return None
+
+
+def parse_role(text: str) -> str | None:
+    """A title, or a title after the person ("Jean DUPONT, Maire"): the title as written."""
+    role = _parse_role(text)
+    if role is None and "," in text:
+        for part in text.split(","):
+            role = _parse_role(part)
+            if role:
+                break
+    return role
+
+
+def _typed_date(text: str, ocr: bool) -> DateMatch | None:
+    found = find_dates(text)
+    if found:
+        return found[0]
+    return run_together_date(text) if ocr else None
+
+
+@dataclass
+class _Label:
+    page: Page
+    line: Line
+    run: LabelRun
+    box: Box  # the label's own box
+
+
+def _page_labels(page: Page) -> list[tuple[_Label, str, Box, float]]:
+    """Each label of the page with its value text (same line, right cell, or below), the
+    value's box and its OCR confidence (0-1); empty text where nothing follows it."""
+    out: list[tuple[_Label, str, Box, float]] = []
+    lines = page.lines
+    runs_of = {id(ln): find_labels(ln.text) for ln in lines}
+
+    def is_label_line(ln: Line) -> bool:
+        runs = runs_of[id(ln)]
+        return bool(runs) and runs[0].start <= 2
+
+    for ln in lines:
+        runs = runs_of[id(ln)]
+        for k, run in enumerate(runs):
+            lbox = ln.span_box(run.start, run.end)
+            lab = _Label(page, ln, run, lbox)
+            stop = (
+                runs[k + 1].start if k + 1 < len(runs) and runs[k + 1].separated else len(ln.text)
+            )
+            value = ln.text[run.value_start : stop]
+            if re.search(r"\w\w", value):
+                s = run.value_start + len(value) - len(value.lstrip(" .:_…"))
+                out.append((lab, value, ln.span_box(s, stop), _ocr_conf(ln, s, stop)))
+                continue
+            if k + 1 < len(runs):
+                out.append((lab, "", lbox, 0.0))
+                continue
+            h = max(lbox[3] - lbox[1], 4.0)
+            # the cell to the right (leader dots skipped); a label there heads its own
+            # column, and this label's value is then below it
+            right = [
+                o
+                for o in lines
+                if o is not ln
+                and _same_row(o.box, ln.box)
+                and o.box[0] > ln.box[2] - 2
+                and re.search(r"\w", o.text)
+            ]
+            if right:
+                o = min(right, key=lambda x: x.box[0])
+                if not is_label_line(o) and re.search(r"\w\w", o.text):
+                    out.append((lab, o.text, o.box, o.conf / 100.0))
+                    continue
+
+            def others_value(o: Line, lbox: Box = lbox) -> bool:
+                """``o`` sits right of another label of its row (that label's value)."""
+                return any(
+                    x is not o
+                    and _same_row(x.box, o.box)
+                    and x.box[2] <= o.box[0] + 2
+                    and x.box[0] >= lbox[0] - 10
+                    and is_label_line(x)
+                    for x in lines
+                )
+
+            under = [
+                o
+                for o in lines
+                if lbox[1] + 0.6 * h < o.box[1] < ln.box[3] + 2.2 * h
+                and min(o.box[2], lbox[2] + 150) - max(o.box[0], lbox[0] - 10) > 0
+                and re.search(r"\w", o.text)
+                and not others_value(o)
+            ]
+            if under:
+                o = min(under, key=lambda x: (x.box[1], abs(x.box[0] - lbox[0])))
+                if not is_label_line(o):
+                    out.append((lab, o.text, o.box, 0.85 * o.conf / 100.0))
+                    continue
+            out.append((lab, "", lbox, 0.0))
+    return out
+
+
+def _label_cands(
+    pages: Sequence[Page], cands: dict[str, list[Cand]], weak: dict[str, Cand]
+) -> None:
+    for page in pages:
+        for lab, text, box, conf in _page_labels(page):
+            if _rector_side(page, lab.box):
+                continue
+            for kind in lab.run.kinds:
+                if kind == "signature_date":
+                    continue  # dates: see _date_cands
+                value = _typed(kind, text, page.ocr) if text else None
+                if value is None and kind in ("signatory_name", "signatory_role") and "," in text:
+                    # "Jean DUPONT, Maire" after "Nom et qualité du signataire"
+                    for part in text.split(","):
+                        value = _typed(kind, part, page.ocr)
+                        if value:
+                            break
+                if value is not None:
+                    f = 1.0 if lab.run.separated or len(lab.run.kinds) == 1 else 0.9
+                    cands[kind].append(Cand(value, f * _ocr_factor(conf, page), page, box, text, 3))
+                elif lab.run.separated or lab.run.end >= len(lab.line.text) - 1:
+                    # a label with a blank (or unreadable) value: evidence of where to look
+                    blank = not re.search(r"\w\w", text)
+                    c = 0.7 if blank and not page.ocr else (0.4 if blank else 0.25)
+                    prev = weak.get(kind)
+                    if prev is None or (prev.conf < c):
+                        weak[kind] = Cand(None, c, page, lab.box, text, 0)
+
+
+# a signature block's title line: "Pour la commune de Rezé, Le Maire, Jean DUPONT",
+# "Le Maire,", "La Présidente", "Monsieur le Maire"
+_BLOCK_ROLE = re.compile(
+    r"^[^\w]*(?:pour\s+(?P<pour>[^,]{3,80}?)\s*,\s*)?"
+    r"(?P<role>(?:(?:monsieur|madame)\s+)?(?:le|la|l')\s*(?=[a-z]))"
+)
+_FAIT = re.compile(r"\b(?:fait|signe)\b[^.;:]{0,70}?(?:\ble\b|$)|^\s*a\s+\S[^,]{0,40},\s*le\b")
+_BARE_LE = re.compile(r"^\s*le\s*[:,]?\s*(?=\S)")
+
+
+def _column_below(
+    page: Page, ln: Line, limit: float = 2.6, points: float | None = None
+) -> list[Line]:
+    """Lines under ``ln`` in its column, within ``limit`` line heights (or ``points``)."""
+    h = max(ln.box[3] - ln.box[1], 4.0)
+    reach = points if points is not None else limit * h
+    return sorted(
+        (
+            o
+            for o in page.lines
+            if o is not ln
+            and re.search(r"\w", o.text)
+            and ln.box[1] + 0.6 * h < o.box[1] < ln.box[3] + reach
+            and min(o.box[2], ln.box[2] + 60) - max(o.box[0], ln.box[0] - 20) > 0
+        ),
+        key=lambda o: o.box[1],
+    )
+
+
+def _block_cands(pages: Sequence[Page], cands: dict[str, list[Cand]]) -> None:
+    for page in pages:
+        lines = page.lines
+        for idx, ln in enumerate(lines):
+            text = mend_role(ln.text) if page.ocr else ln.text
+            f = fold(text)
+            m = _BLOCK_ROLE.match(f)
+            start = m.end("role") - len(m.group("role")) if m else 0
+            span = find_role(text[start:]) if m else None
+            if m and span and span[0] == m.end("role") - start:
+                role_end = start + span[1]
+                role_text = text[start:role_end]
+                rest = text[role_end:].strip(" ,:;")
+            else:
+                whole = _parse_role(text) if len(text.split()) <= 8 else None
+                if whole is None:
+                    continue
+                role_text, role_end, rest = whole, len(text), ""
+            if _rector_side(page, ln.box):
+                continue
+            person: tuple[str, Box, float] | None = None
+            if rest:
+                p = parse_person(clean_name(rest) if page.ocr else rest)
+                if p is None:
+                    continue  # "Le Maire est autorisé à …": a sentence, not a block
+                s = len(text) - len(text[role_end:].lstrip(" ,:;"))
+                person = (p, ln.span_box(s, len(text)), _ocr_conf(ln, s, len(text)))
+            else:
+                # the name under the title, often after the room left for the signature
+                for o in _column_below(page, ln, points=140)[:3]:
+                    p = parse_person(clean_name(o.text) if page.ocr else o.text)
+                    if p is not None:
+                        person = (p, o.box, o.conf / 100.0)
+                        break
+                    if find_labels(o.text) or find_role(o.text):
+                        break
+            near_sign = any(
+                _FAIT.search(fold(o.text)) or "signature" in fold(o.text)
+                for o in lines[max(0, idx - 4) : idx + 4]
+            )
+            if person is None and not near_sign:
+                continue
+            rconf = _ocr_factor(_ocr_conf(ln, start, role_end), page)
+            cands["signatory_role"].append(
+                Cand(
+                    role_text.strip(" ,"),
+                    0.85 * rconf,
+                    page,
+                    ln.span_box(start, role_end),
+                    ln.text,
+                    2,
+                )
+            )
+            if person is not None:
+                cands["signatory_name"].append(
+                    Cand(
+                        person[0],
+                        0.85 * _ocr_factor(person[2], page),
+                        page,
+                        person[1],
+                        person[0],
+                        2,
+                    )
+                )
+            if m and m.group("pour"):
+                pour = ln.text[m.start("pour") : m.end("pour")]
+                span_c = find_collectivity(pour)
+                if span_c:
+                    cands["collectivity"].append(
+                        Cand(pour[span_c[0] : span_c[1]], 0.8, page, ln.box, ln.text, 2)
+                    )
+        # "Pour la Commune de Rezé," alone on its line, above a title
+        for ln in lines:
+            f = fold(ln.text)
+            if f.startswith("pour ") and len(f) < 90 and not _RECTOR.search(f):
+                span_c = find_collectivity(ln.text)
+                if span_c and not _rector_side(page, ln.box):
+                    value = ln.text[span_c[0] : span_c[1]]
+                    if page.ocr:
+                        value = mend_place(value)
+                    conf = 0.75 * _ocr_factor(ln.conf / 100.0, page)
+                    cands["collectivity"].append(Cand(value, conf, page, ln.box, ln.text, 2))
+
+
+# prose: "… la Commune de X, représentée par son Maire, Monsieur Y, dûment habilité …"
+_REPRESENTED = re.compile(
+    r"\b(?:represente(?:e|s|es)?\s+(?:par|en\s+la\s+personne\s+de)|en\s+la\s+personne\s+de"
+    r"|agissant\s+par)\b"
+)
+_SOUSSIGNE = re.compile(r"\bje\s+soussigne(?:e|\(e\))?\b")
+_PARTY_CUT = re.compile(
+    r"ci-\s?apres\s+\w+(?:\s*[«\"“][^»\"”]{0,40}[»\"”])?|d'une\s+part|d'autre\s+part|\bentre\b"
+    r"|(?:^|[,;.»\"]\s*|\s)et\s*:?\s*(?=(?:la|le|l'|les)\s?)"
+)
+_SEGMENT_END = re.compile(
+    r"\b(?:dument|agissant|habilite|en\s+vertu|autorise|ci-\s?apres|d'une\s+part|"
+    r"d'autre\s+part|dont\s+le\s+siege|conformement|domicilie|sis|sise|demeurant)\b|;|\.\s|\(|$"
+)
+
+
+def _prose_cands(pages: Sequence[Page], cands: dict[str, list[Cand]]) -> None:
+    flow = Flow.of(pages)
+    text = flow.text.replace("’", "'")
+    f = fold(text)
+
+    def add(field: str, value: str, s: int, e: int, conf: float) -> None:
+        where = flow.locate(s, e)
+        if where is not None:
+            page, box = where
+            if page.ocr:
+                value = mend_place(value) if field == "collectivity" else value
+            cands[field].append(
+                Cand(value, conf * (0.85 if page.ocr else 1.0), page, box, value, 1)
+            )
+
+    for m in list(_REPRESENTED.finditer(f)) + list(_SOUSSIGNE.finditer(f)):
+        soussigne = m.re is _SOUSSIGNE
+        seg_end = _SEGMENT_END.search(f, m.end()).start()  # type: ignore[union-attr]
+        seg_end = min(seg_end, m.end() + 220)
+        seg = text[m.end() : seg_end]
+        if _RECTOR.search(fold(seg)):
+            continue  # "… par Monsieur X, Recteur de l'académie": the rector's party
+        person: tuple[str, int, int] | None = None
+        role: tuple[str, int, int] | None = None
+        pos = m.end()
+        for part in re.split(r"(,)", seg):
+            p_start = pos
+            pos += len(part)
+            if part == ",":
+                continue
+            core = re.sub(r"^\s*(?:(?:son|sa|ses)\s+|en\s+sa\s+qualite\s+de\s+)", "", fold(part))
+            off = len(fold(part)) - len(core)
+            piece = part[off:]
+            if role is None:
+                span = find_role(piece)
+                r = _parse_role(piece[: span[1]]) if span else None
+                if span and r is not None:
+                    role = (
+                        piece[span[0] : span[1]],
+                        p_start + off + span[0],
+                        p_start + off + span[1],
+                    )
+                    rest = piece[span[1] :]
+                    pp = parse_person(rest)
+                    if person is None and pp:
+                        person = (pp, p_start + off + span[1], p_start + len(part))
+                    continue
+            if person is None:
+                pp = parse_person(piece)
+                if pp:
+                    person = (pp, p_start + off, p_start + len(part))
+        if person is None and role is None:
+            continue
+        if soussigne:
+            party_span = find_collectivity(seg)
+            party = (m.end() + party_span[0], m.end() + party_span[1]) if party_span else None
+        else:
+            window_start = max(0, m.start() - 320)
+            window = f[window_start : m.start()]
+            cuts = [c.end() for c in _PARTY_CUT.finditer(window)]
+            cut = cuts[-1] if cuts else 0
+            party_text = text[window_start + cut : m.start()]
+            party_span = find_collectivity(party_text)
+            if party_span is None and _RECTOR.search(fold(party_text)):
+                continue
+            if party_span is not None and _RECTOR.search(fold(party_text[: party_span[0]])):
+                continue
+            party = (
+                (window_start + cut + party_span[0], window_start + cut + party_span[1])
+                if party_span
+                else None
+            )
+        if party is not None:
+            add("collectivity", text[party[0] : party[1]], party[0], party[1], 0.8)
+        if person is not None:
+            add("signatory_name", person[0], person[1], person[2], 0.8)
+        if role is not None:
+            add("signatory_role", role[0], role[1], role[2], 0.8)
+
+
+def _date_cands(pages: Sequence[Page]) -> list[Cand]:
+    out: list[Cand] = []
+    for page in pages:
+        for lab, text, _box, _conf in _page_labels(page):
+            if "signature_date" not in lab.run.kinds or _rector_side(page, lab.box):
+                continue
+            ln = lab.line
+            texts: list[tuple[str, Line, int]] = []
+            if text:
+                texts.append((text, ln, -1))
+            # a date written beside or under "Date et signature" / "Signature et cachet"
+            texts += [(o.text, o, 0) for o in _column_below(page, ln, 4.0)[:3]]
+            found = False
+            for t, where, _ in texts:
+                dm = _typed_date(t, page.ocr)
+                if dm is None:
+                    continue
+                if where is ln:
+                    s = ln.text.find(t) + dm.start
+                    bx = ln.span_box(s, s + len(dm.raw))
+                    oc = _ocr_conf(ln, s, s + len(dm.raw))
+                else:
+                    s = dm.start
+                    bx = where.span_box(s, s + len(dm.raw))
+                    oc = _ocr_conf(where, s, s + len(dm.raw))
+                out.append(
+                    Cand(
+                        dm.date,
+                        dm.confidence * max(oc, 0.4) if page.ocr else dm.confidence,
+                        page,
+                        bx,
+                        dm.raw,
+                        3,
+                    )
+                )
+                found = True
+                break
+            if not found:
+                c = 0.7 if not page.ocr else 0.35
+                out.append(Cand(None, c, page, lab.box, "", 0))
+        for ln in page.lines:
+            f = fold(ln.text)
+            m = _FAIT.search(f)
+            rank = 2
+            if m is None:
+                m = _BARE_LE.match(f)
+                rank = 1
+                if m is None:
+                    continue
+            dm = _typed_date(ln.text[m.end() :], page.ocr)
+            target = ln
+            offset = m.end()
+            if dm is None and rank == 2:
+                for o in _column_below(page, ln, 2.2)[:1]:
+                    dm = _typed_date(o.text, page.ocr)
+                    target, offset = o, 0
+            if dm is None or (rank == 1 and dm.start > 3):
+                continue
+            if _rector_side(page, ln.box):
+                continue
+            s = offset + dm.start
+            bx = target.span_box(s, s + len(dm.raw))
+            oc = _ocr_conf(target, s, s + len(dm.raw))
+            conf = (0.9 if rank == 2 else 0.75) * dm.confidence
+            out.append(
+                Cand(dm.date, conf * max(oc, 0.4) if page.ocr else conf, page, bx, dm.raw, rank)
+            )
+    return out
+
+
+def _best(found: Sequence[Cand]) -> Cand | None:
+    """The most trusted value: by kind of evidence, then confidence, then the latest (the
+    signature block closes the convention)."""
+    if not found:
+        return None
+    return max(found, key=lambda c: (c.rank, round(c.conf, 2), c.order))
+
+
+def _near(a: Cand, b: Cand) -> bool:
+    if a.page is not b.page:
+        return False
+    x_overlap = min(a.box[2], b.box[2] + 60) - max(a.box[0], b.box[0] - 60) > 0
+    return x_overlap and abs(a.box[1] - b.box[1]) < 260
+
 
 # --------------------------------------------------------------------------- convention
 
@@ -29,32 +813,47 @@ def convention_fields(
     pages: Sequence[Page], labels: Mapping[str, str] | None = None
 ) -> dict[str, FieldResult]:
     lab = {**DEFAULT_LABELS, **(labels or {})}
-    all_labels = [lab[k] for k in ("collectivity", "role", "name", "date")]
+    del lab  # the campaign's labels are wordings among others (see WORDINGS)
     out: dict[str, FieldResult] = {}
-    for key, name in (
-        ("collectivity", "collectivity"),
-        ("role", "signatory_role"),
-        ("name", "signatory_name"),
-    ):
-        found = label_value(pages, [lab[key]], all_labels)
-        if found is None:
-            continue
-        if found.text and len(re.sub(r"\W", "", found.text)) >= 2:
-            if found.page.ocr:
-                found.text = clean_name(found.text)
-                if key == "role":
-                    found.text = mend_role(found.text)
-                elif key == "collectivity":
-                    found.text = mend_place(found.text)
-            out[name] = _result(
-                found.text, 0.9 * max(found.conf, 0.3) + 0.1, found.page, found.box, found.text
-            )
+    cands: dict[str, list[Cand]] = {
+        "collectivity": [],
+        "signatory_name": [],
+        "signatory_role": [],
+    }
+    weak: dict[str, Cand] = {}
+    _label_cands(pages, cands, weak)
+    _block_cands(pages, cands)
+    _prose_cands(pages, cands)
+    chosen: dict[str, Cand] = {}
+    for name in ("collectivity", "signatory_role", "signatory_name"):
+        best = _best(cands[name])
+        if best is None:
+            best = weak.get(name)
+        if best is not None:
+            chosen[name] = best
+            out[name] = _result(best.value, best.conf, best.page, best.box, best.raw)
+    dates = _date_cands(pages)
+    if dates:
+        anchors = [c for k, c in chosen.items() if k != "collectivity" and c.value is not None]
+        typed = [d for d in dates if d.value is not None]
+        if typed:
+            near = [d for d in typed if any(_near(d, a) for a in anchors)]
+            best_d = _best(near) or _best(typed)
         else:
-            out[name] = _result(None, 0.8, found.page, found.box, "")
-    date = _signature_date(pages, lab)
-    if date is not None:
-        out["signature_date"] = date
-    sig = next((p for p in reversed(pages) if p.signature is not None), None)
+            best_d = _best(dates)
+        if best_d is not None:
+            out["signature_date"] = _result(
+                best_d.value, best_d.conf, best_d.page, best_d.box, best_d.raw
+            )
+    elif out:
+        out["signature_date"] = FieldResult(value=None, confidence=0.3, evidence=None)
+    # the signature check of the last page that has one, unless an earlier page's
+    # signing zone is surely inked (a signature page followed by annexes)
+    checked = [p for p in pages if p.signature is not None]
+    inked = [
+        p for p in checked if p.signature and p.signature.signed and p.signature.confidence >= 0.9
+    ]
+    sig = (inked or checked or [None])[-1]
     if sig is not None and sig.signature is not None:
         s = sig.signature
         out["signed"] = _result(s.signed, s.confidence, sig, s.area, s.raw)
@@ -63,59 +862,12 @@ def convention_fields(
     return out
 
 
-def _signature_date(pages: Sequence[Page], lab: Mapping[str, str]) -> FieldResult | None:
-    for page in reversed(pages):
-        lines = page.lines
-        ex = not page.ocr
-        anchors = find_label(lines, lab["name"], exact=ex)
-        anchors = anchors or find_label(lines, lab["role"], exact=ex)
-        if not anchors:
-            continue
-        a = anchors[-1]
-        abox = lines[a.line_index].box
-        dates = [
-            h
-            for h in find_label(lines, lab["date"], 0.8, exact=ex)
-            if lines[h.line_index].box[1] >= abox[1]
-        ]
-        if not dates:
-            return FieldResult(value=None, confidence=0.3, evidence=None)
-        d = dates[0]
-        dline = lines[d.line_index]
-        dbox = dline.box
-        # the date label's line, what is to its right, and two lines under it
-        cands: list[Line] = [dline] + [
-            ln
-            for ln in lines
-            if ln is not dline
-            and (
-                (_same_row(ln.box, dbox) and ln.box[0] > dbox[0])
-                or (dbox[3] - 2 < ln.box[1] < dbox[3] + 40 and ln.box[0] < dbox[0] + 300)
-            )
-        ]
-        for ln in cands:
-            text = ln.text[d.end :] if ln is dline else ln.text
-            offset = d.end if ln is dline else 0
-            found = find_dates(text) or [dm for dm in [run_together_date(text)] if dm]
-            if found:
-                dm = found[0]
-                conf = dm.confidence * max(_ocr_conf(ln, offset + dm.start, offset + dm.end), 0.4)
-                box = ln.span_box(offset + dm.start, offset + dm.end)
-                return _result(dm.date, conf, page, box, dm.raw)
-        return _result(None, 0.7, page, dbox, "")
-    # no block: "Fait à …, le …" anywhere
-    for loc in reversed(_locs(pages)):
-        m = re.search(r"fait a .{1,60}?\ble\b", loc.folded)
-        if m:
-            found = find_dates(loc.line.text[m.end() :])
-            if found:
-                dm = found[0]
-                s = m.end() + dm.start
-                return _result(
-                    dm.date,
-                    0.7 * dm.confidence,
-                    loc.page,
-                    loc.line.span_box(s, s + len(dm.raw)),
-                    dm.raw,
-                )
-    return None
+__all__ = [
+    "GLUE",
+    "LABEL_WORDS",
+    "WORDINGS",
+    "convention_fields",
+    "find_labels",
+    "label_kinds",
+    "union_boxes",
+]
