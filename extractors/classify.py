@@ -1,9 +1,24 @@
 """Page types and the splitting of a file's pages into documents.
 
-Each page is scored per type from the words that identify it (the campaign's
-``pieces.*.keywords`` plus built-in cues), with a strong weight for a *title* near the top
-of the page. A new document starts at a title page or where the page's strong type changes;
-other pages continue the current document (a convention spans several pages).
+A page's type comes from its structure, not from words anywhere in its text:
+
+- its **title**: the first heading of the page that names a kind of piece, in the top part
+  of the page. A title starts its line ("CONVENTION …", "EXTRAIT DU REGISTRE DES
+  DÉLIBÉRATIONS", "Annexe 2 – Tableau d'engagement", "PROCÈS-VERBAL DE LA SÉANCE"); a
+  phrase of the same words in running text or in a list of annexes ("Annexe 1 :
+  délibération …, Annexe 2 : expression des besoins") cites a piece and is not a title.
+  Letter-spaced titles ("C O N V E N T I O N") are read as words. Council minutes, compte
+  rendu, convocations and agendas have titles of their own: they are ``other`` (and so are
+  the pages that go on with them), however much they speak of deliberating;
+- its **page numbering** ("page 2/4", "2 sur 4"): a page that goes on a numbered piece
+  stays in it;
+- its **body**: cues of each kind of piece (the campaign's ``pieces.*.keywords`` plus
+  built-in ones), which decide a page without a title; a page of a piece's body (a
+  convention's articles) goes on with that piece unless the cues of another kind are
+  overwhelming;
+- letters (closing formulas) are ``other``.
+
+A new document starts at a title page or where the page's clear type changes.
 """
 
 from __future__ import annotations
@@ -18,7 +33,8 @@ from extractors.pages import Page
 
 TYPES = ("convention", "deliberation", "needs_form")
 
-# Titles: phrases that open a piece, searched in the top part of a page.
+# Titles that name their piece wherever they stand in the page's top part (specific
+# phrases: a header line may run other words into them).
 TITLES: dict[str, tuple[str, ...]] = {
     "convention": (
         r"convention\W{0,3}\s?d.adhesion",
@@ -30,18 +46,47 @@ TITLES: dict[str, tuple[str, ...]] = {
         r"registre des deliberations",
         r"\bdeliberation n\s?[°o]",
         r"\bdcm n\s?[°o]",
-        r"^\s*(conseil municipal|conseil communautaire|conseil syndical)\s*$",
+        r"accuse de reception (en|de la) prefecture",
+    ),
+    "needs_form": (
+        r"fiche d'expression",
+        r"fiche (de |d'expression des )?besoins",
+    ),
+    "other": (),
+}
+# Titles only when they open their line (generic words that running text also uses).
+LINE_TITLES: dict[str, tuple[str, ...]] = {
+    "convention": (r"convention\b", r"convention(?=[a-z]{6})"),
+    "deliberation": (
+        r"(conseil municipal|conseil communautaire|conseil syndical|comite syndical)\s*$",
         r"seance du",
-        r"^(conseil municipal|conseil communautaire|conseil syndical) du \d",
+        r"(conseil municipal|conseil communautaire|conseil syndical|comite syndical) du \d",
+        r"deliberation\b(?! du conseil municipal du \d)",
     ),
     "needs_form": (
         r"expression des b",
-        r"fiche d'expression",
         r"tableau d'engagement",
-        r"^\s*annexe\s*2\b",
-        r"fiche (de |d'expression des )?besoins",
+        r"annexe\s*(n\s?[°o]\s*)?2\b",
+        r"recensement des besoins",
+    ),
+    # pieces that are not pieces: they go to triage as what they are
+    "other": (
+        r"proces.verbal\b",
+        r"compte.rendu\b",
+        r"convocation\b",
+        r"ordre du jour\b",
+        r"liste des (deliberations|actes|decisions)",
+        r"releve (de|des) (decisions|deliberations)",
+        r"(note|rapport) de synthese",
+        r"bordereau\b",
+        r"facture\b",
     ),
 }
+# a title that opens the page's heading only after a few words of letterhead
+_LEAD = r"^[\W\d_]{0,6}(?:[a-z]{1,3}\s+|entre\s+)?"
+_LEAD_SQUEEZED = r"^[\W\d_]{0,6}(?:entre)?"
+# weak titles: they name the council, not the act; an "other" title beats them
+_WEAK = {"deliberation": (0, 1, 2)}
 
 # Body cues: each present cue adds one point (campaign keywords are added to these).
 CUES: dict[str, tuple[str, ...]] = {
@@ -89,6 +134,10 @@ PAGE_NO = re.compile(
     r"\bpage\s*(\d{1,3})\s*(?:(?:/|sur)\s*(\d{1,3}))?\b|^\s*(\d{1,3})\s*/\s*(\d{1,3})\s*$",
     re.M,
 )
+# "C O N V E N T I O N" (four or more letters one space apart) read as one word
+_SPACED = re.compile(r"(?<![^\W\d_])(?:[^\W\d_] ){3,}[^\W\d_](?![^\W\d_])")
+_ANNEX_ITEM = re.compile(r"^\W*annexe\s*(?:n\s?[°o]\s*)?\d+\b")
+_ARTICLE = re.compile(r"^\W*article\s+(?:\d+|premier|[ivx]+)\b")
 
 
 @dataclass
@@ -98,6 +147,8 @@ class PageClass:
     letter: bool
     blank: bool
     page_of: tuple[int, int] | None = None
+    articles: int = 0  # lines opening with "Article N": a convention's body
+    title_line: int = 0  # the title's line in the page's heading
 
     @property
     def best(self) -> str | None:
@@ -118,6 +169,13 @@ class Split:
     # "other" for want of evidence (no title, no clear type, not a letter): the pages
     # that go on with it may still tell what it is (a title lost under a stamp)
     unsure: bool = False
+    # "other" by its own title (minutes, agenda): the pages after it go on with it
+    titled: bool = False
+
+
+def unspace(text: str) -> str:
+    """Letter-spaced words joined: "C O N V E N T I O N D U" -> "CONVENTIONDU"."""
+    return _SPACED.sub(lambda m: m.group(0).replace(" ", ""), text)
 
 
 def _head_text(page: Page) -> str:
@@ -132,14 +190,95 @@ def _head_text(page: Page) -> str:
     return "\n".join(lines_t[:n])
 
 
+_OTHER_TOP = re.compile(
+    r"(?<!extrait du )(?<!extrait de )(?<!\bsur )(?<!\bune )(?<!\bdu )(?<!\bde )(?<!\bau )"
+    r"(?<!\bla )(?<!\bl')(?<!\bl )(?<!approbation du )\b(?:"
+    r"compte.rendu\b|proces.verbal (?:de (?:la )?seance|du (?:conseil|bureau|comite)|sommaire)"
+    r"|convocation (?:du|des|au|a la|de la) (?:conseil|bureau|comite|membres|seance|reunion)"
+    r"|ordre du jour\b)"
+)
+# "Pour extrait conforme au registre des délibérations": the act's closing formula
+_CERTIFIES = re.compile(r"(conforme|certifie|pour extrait)\W*(a |au |a l')?\W*$")
+_RUN_TOGETHER = re.compile(r"[a-z]{20,}")
+
+
+def _heading_like(lines: Sequence[str], i: int, longest: int) -> bool:
+    """A line that starts something: the first, or after a short line or a sentence's end
+    (not the next line of a wrapped paragraph)."""
+    if i == 0:
+        return True
+    prev = lines[i - 1].rstrip()
+    return len(prev) < 0.7 * longest or prev.endswith((".", ":", ";", "!", "?", "»", ")"))
+
+
+def find_title(
+    head_lines: Sequence[str], body_cues: float = 1.0, continuing: bool = False
+) -> tuple[str, int, bool] | None:
+    """The first title of the page's heading: (type, line index, weak). Lines of a list of
+    annexes cite pieces and are skipped; a title of generic words must open a line that
+    starts something; the council's name alone ("CONSEIL MUNICIPAL DU 26 MARS 2021", a
+    running header of minutes as of acts) is a title only over a page that deliberates
+    (``body_cues``), and minutes, compte rendu, convocations and agendas named in the
+    heading's first words are what the page is."""
+    annex_items = sum(1 for ln in head_lines if _ANNEX_ITEM.match(ln))
+    longest = max((len(ln) for ln in head_lines), default=0)
+    found: list[tuple[int, int, str, bool]] = []  # line, position, type, weak
+    for i, line in enumerate(head_lines):
+        listed = annex_items >= 2 and bool(_ANNEX_ITEM.match(line))
+        for t, pats in TITLES.items():
+            for pat in pats:
+                m = re.search(pat, line)
+                if (
+                    m
+                    and not (listed and t == "needs_form")
+                    and not _CERTIFIES.search(line[max(0, m.start() - 30) : m.start()])
+                ):
+                    found.append((i, m.start(), t, False))
+        if listed or not _heading_like(head_lines, i, longest):
+            continue
+        variants = [line]
+        if _RUN_TOGETHER.search(line[:60]):
+            # letter-spaced title OCR'd with stray spaces: "con ventiondutilisation"
+            variants.append(re.sub(r"\s+", "", line[:60]))
+        for t, pats in LINE_TITLES.items():
+            for k, pat in enumerate(pats):
+                if re.match(_LEAD + pat, line) or any(
+                    re.match(_LEAD_SQUEEZED + pat, v) for v in variants[1:]
+                ):
+                    weak = k in _WEAK.get(t, ())
+                    found.append((i, 0, t, weak))
+                    break
+    top = " ".join(head_lines)[:120]
+    m = _OTHER_TOP.search(top)
+    if m:
+        before = [f for f in found if not f[3] and f[2] != "other"]
+        at, pos = 0, 0
+        while at < len(head_lines) - 1 and pos + len(head_lines[at]) < m.start():
+            pos += len(head_lines[at]) + 1
+            at += 1
+        if not before or min(before)[0] > at:
+            return "other", at, False
+    if not found:
+        return None
+    found.sort()
+    strong = [f for f in found if not f[3]]
+    first = found[0]
+    if first[3]:
+        if strong and strong[0][0] <= first[0] + 3:
+            first = strong[0]
+        elif body_cues < 1 or continuing:
+            return None
+    return first[2], first[0], first[3]
+
+
 def classify_page(page: Page, keywords: Mapping[str, Sequence[str]] | None = None) -> PageClass:
     text = fold(page.text)
     flat = " ".join(text.split())
     blank = len(re.sub(r"[^a-z0-9]", "", flat)) < 12
-    head = fold(_head_text(page))
+    head_lines = [
+        " ".join(ln.split()) for ln in unspace(fold(_head_text(page))).splitlines() if ln.strip()
+    ]
     scores: dict[str, float] = {}
-    title: str | None = None
-    title_pos = 0
     for t in TYPES:
         s = 0.0
         for cue in CUES[t]:
@@ -149,28 +288,25 @@ def classify_page(page: Page, keywords: Mapping[str, Sequence[str]] | None = Non
             k = " ".join(fold(kw).split())
             if k and k in flat:
                 s += 1
-        first = None
-        for pat in TITLES[t]:
-            m = re.search(pat, head, re.M)
-            if m:
-                s += 3
-                first = m.start() if first is None else min(first, m.start())
-        if first is not None and (title is None or first < title_pos):
-            title, title_pos = t, first
         scores[t] = s
-    if find_act_ids(page.text):
-        scores["deliberation"] += 3
-    letter = bool(LETTER.search(flat)) and scores["convention"] < 6
-    if letter:
-        title = None
     page_of = None
     for m in PAGE_NO.finditer(text):
         a, b = (m.group(1), m.group(2)) if m.group(1) else (m.group(3), m.group(4))
         num, of = int(a), int(b or 200)
         if 1 <= num <= of <= 200:
             page_of = (num, of)
-    # a title found at the top only counts when the page is not a continuation
-    return PageClass(scores, title, letter, blank, page_of)
+    continuing = page_of is not None and page_of[0] > 1
+    found = find_title(head_lines, scores["deliberation"], continuing)
+    title = found[0] if found else None
+    if title in TYPES:
+        scores[title] += 3
+    if find_act_ids(page.text):
+        scores["deliberation"] += 3
+    letter = bool(LETTER.search(flat)) and scores["convention"] < 6
+    if letter:
+        title = None
+    articles = sum(1 for ln in text.splitlines() if _ARTICLE.match(ln))
+    return PageClass(scores, title, letter, blank, page_of, articles, found[1] if found else 0)
 
 
 def split_pages(
@@ -193,22 +329,28 @@ def split_pages(
             else:
                 docs.append(Split("other", [page]))
             continue
+        if pc.title and continuing and cur is not None and pc.title_line > 2:
+            # page 3 of 5 of a piece, whose body names another kind of piece
+            pc.title = None
         if pc.title and not (cur is not None and cur.type == pc.title and continuing):
             # a title of the current type on a page that goes on the same piece
             # (a running header) does not start a new one
             if cur is not None and cur.type == pc.title and _same_piece(cur, pc):
                 cur.pages.append(page)
             else:
-                docs.append(Split(pc.title, [page]))
+                docs.append(Split(pc.title, [page], titled=pc.title == "other"))
             continue
         best = pc.best
         if cur is None:
             docs.append(Split(best or "other", [page], unsure=best is None))
+        elif cur.titled:
+            # the pages of minutes or of an agenda speak of deliberating: they go on
+            cur.pages.append(page)
         elif best is None and not continuing and cur.type == "other" and not cur.unsure:
             # after a letter, an unknown page starts something else (a piece whose
             # title the scan lost), not a second page of the letter
             docs.append(Split("other", [page], unsure=True))
-        elif continuing or best is None or best == cur.type:
+        elif continuing or best is None or best == cur.type or _goes_on(cur, pc, best):
             cur.pages.append(page)
             if cur.unsure and continuing and best is not None:
                 # page 2 of 4 is clearly a convention: so was its page 1
@@ -216,6 +358,17 @@ def split_pages(
         else:
             docs.append(Split(best, [page]))
     return docs
+
+
+def _goes_on(cur: Split, pc: PageClass, best: str) -> bool:
+    """A page without a title of another kind's cues that still belongs to the current
+    piece: a convention's articles that speak of schools and pupil accounts."""
+    if cur.type != "convention" or best == "other":
+        return False
+    if pc.articles:
+        return True
+    s_best, s_cur = pc.scores[best], pc.scores["convention"]
+    return not (s_best >= 4 and s_best >= 2 * s_cur + 2)
 
 
 def _same_piece(cur: Split, pc: PageClass) -> bool:

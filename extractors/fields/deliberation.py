@@ -17,6 +17,7 @@ from extractors.fields.common import (
     clean_value,
 )
 from extractors.model import FieldResult
+from extractors.names import _place_end, find_collectivity, parse_collectivity
 from extractors.pages import Line, Page
 
 # --------------------------------------------------------------------------- deliberation
@@ -50,39 +51,79 @@ def _words_before(line: Line, pos: int) -> int:
     return max(n, 1)
 
 
-def _collectivity_heading(page: Page) -> FieldResult | None:
-    limit = page.height * 0.3
+# kinds of the collectivity that deliberates, before the others a heading names
+# ("Département de la Loire-Atlantique / Arrondissement de Nantes / Commune de Vallet")
+_ACK_LINE = re.compile(r"accuse de reception|\d{3}-\d{9}-\d{8}|teletransmission|en prefecture le")
+_OUTER_KIND = re.compile(r"^(departement|region|conseil departemental|conseil regional)")
+_COUNCIL_OF = re.compile(
+    r"(?:le |du )?(?:conseil|comite|bureau) (?:municipal|communautaire|syndical|"
+    r"departemental|regional)\s+(?:de la commune |de la ville )?(de la |de l'|du |des |de |d')"
+)
+
+
+def _collectivity_heading(pages: Sequence[Page]) -> FieldResult | None:
+    """The collectivity that deliberates, as the act names it: "<kind> de <Place>" in the
+    heading (the first header line is often the commune's, run together with "EXTRAIT DU
+    REGISTRE…"), else "le Conseil municipal de <Place>" in the first page's text, else a
+    heading line that is a bare place name. Never a raw line of text."""
+    page = pages[0]
+    limit = page.height * 0.35
     head = [ln for ln in page.lines if ln.box[1] < limit]
-    best: tuple[int, Line] | None = None
-    for ln in head:
-        f = fold(ln.text).strip(" :-–")
-        if len(re.sub(r"[^a-z]", "", f)) < 3 or _NOT_NAME.match(f):
+    found: list[tuple[int, float, Line, int, int]] = []  # rank, conf, line, span
+    # lines of the prefecture's acknowledgment block (its copy of the name is often
+    # garbled by its small print): used when the heading has no other
+    ack = [i for i, ln in enumerate(head) if _ACK_LINE.search(fold(ln.text))]
+    for idx, ln in enumerate(head):
+        text = ln.text
+        f = fold(text)
+        if _NOT_NAME.match(f) and not _NAME_PREFIX.search(f):
             continue
-        if _NAME_PREFIX.match(f):
-            # an acknowledgment block printed on the same row: cut it off
-            cut = _ACK_START.search(f)
-            if cut and cut.start() > 8:
-                ln = Line(ln.words[: _words_before(ln, cut.start())])
-                f = fold(ln.text)
-        if find_act_ids(ln.text) or find_dates(ln.text):
+        span = find_collectivity(text)
+        if span is None:
             continue
-        rank = 0 if _NAME_PREFIX.match(f) else 1
-        if best is None or rank < best[0]:
-            best = (rank, ln)
-            if rank == 0:
+        value = parse_collectivity(text[span[0] : span[1]])
+        if value is None:
+            continue
+        rank = 2 if _OUTER_KIND.match(fold(value)) else 0
+        if any(abs(idx - a) <= 2 for a in ack):
+            rank += 1
+        found.append((rank, 0.92, ln, span[0], span[1]))
+    if not found or min(x[0] for x in found) > 0:
+        for loc in _locs(pages[:1]):
+            m = _COUNCIL_OF.search(loc.folded)
+            if not m:
+                continue
+            text = loc.line.text
+            start = m.end()
+            span = find_collectivity(text[m.start(1) :].lstrip())
+            rest = text[start:]
+            end = start + len(rest) - len(rest.lstrip())
+            place_end = _place_end(text, end)
+            if place_end > end:
+                found.append((1, 0.8, loc.line, end, place_end))
                 break
-    if best is None:
+            del span
+    if not found:
+        for ln in head:  # a heading line that is a bare place name ("REZÉ")
+            f = fold(ln.text).strip(" :-–")
+            if _NOT_NAME.match(f) or find_act_ids(ln.text) or find_dates(ln.text):
+                continue
+            value = parse_collectivity(ln.text)
+            if value is not None and len(value.split()) <= 5:
+                found.append((3, 0.55, ln, 0, len(ln.text)))
+                break
+    if not found:
         return None
-    ln = best[1]
-    value = clean_value(ln.text)
-    conf = (0.9 if best[0] == 0 else 0.6) * max(ln.conf / 100.0, 0.3)
-    return _result(value, conf, page, ln.box, ln.text)
+    rank, conf, ln, start, end = min(found, key=lambda x: x[0])
+    value = parse_collectivity(ln.text[start:end]) or clean_value(ln.text[start:end])
+    conf *= max(_ocr_conf(ln, start, end) if ln.words else 1.0, 0.3)
+    return _result(value, conf, page, ln.span_box(start, end), ln.text)
 
 
 _MEETING_BEFORE = re.compile(
     r"(seance (publique )?(ordinaire )?du|reuni[e]?s?( en seance)?( publique)?( le)?|"
     r"(conseil municipal|conseil communautaire|conseil syndical|comite syndical) du|"
-    r"session du|en date du|l'an)\s*[:,]?\s*"
+    r"session du|en date du|l'an|l'an [a-z\- ]{4,60},? le)\s*[:,]?\s*"
     r"(lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche)?\s*$"
 )
 _NOT_MEETING = re.compile(
@@ -177,9 +218,12 @@ def _act_id(pages: Sequence[Page]) -> FieldResult | None:
 
 # "réception" with its first letter misread ("Téception") still names the receipt
 _RECEIPT = re.compile(
-    r"(recu (en|a la) prefecture( le)?|date de \w?eception (en |a la )?prefecture"
-    r"|\w?eception (en |a la )?prefecture( le)?|recu par le prefet( le)?|accuse de reception"
-    r" (en prefecture )?(du|le))\s*:?\s*$"
+    r"(recu (en|a la) (sous-)?prefecture( le)?|date de \w?eception (en |a la )?prefecture"
+    r"|\w?eception (en |a la )?prefecture( le)?|recu par (le |la )?(sous-)?prefe(t|cture)( le)?"
+    r"|accuse de reception (en prefecture )?(du|le)"
+    r"|recu par (le representant|les services) de l'etat( le)?"
+    r"|date de reception (par le representant de l'etat|par la prefecture|prefecture)"
+    r"|rendu executoire apres (depot|reception) en (sous-)?prefecture le)\s*:?\s*$"
 )
 
 
@@ -189,11 +233,12 @@ _RECEIPT = re.compile(
 _RECEIPT_GARBLED = re.compile(r"(?:^|\s)(?!env|nvo|aff|tra)[a-z]{2,5} en prefecture le\s*:?\s*$")
 
 
-def _receipt_on_line(text: str, folded: str) -> DateMatch | None:
-    """The date on one line that its label names as the prefecture's receipt; with less
-    confidence when the label's first word is garbled."""
+def _receipt_on_line(text: str, folded: str, previous: str = "") -> DateMatch | None:
+    """The date on one line that its label names as the prefecture's receipt (the label
+    may begin at the end of the ``previous`` line, folded); with less confidence when the
+    label's first word is garbled."""
     for dm in find_dates(text):
-        before = folded[max(0, dm.start - 45) : dm.start]
+        before = (previous + " " + folded[: dm.start])[-60:]
         if _RECEIPT.search(before):
             return dm
         if _RECEIPT_GARBLED.search(before):
@@ -202,8 +247,10 @@ def _receipt_on_line(text: str, folded: str) -> DateMatch | None:
 
 
 def _prefecture_receipt(pages: Sequence[Page]) -> FieldResult | None:
+    previous = ""
     for loc in _locs(pages):
-        dm = _receipt_on_line(loc.line.text, loc.folded)
+        dm = _receipt_on_line(loc.line.text, loc.folded, previous)
+        previous = loc.folded
         if dm is not None:
             conf = dm.confidence * max(_ocr_conf(loc.line, dm.start, dm.end), 0.4)
             return _result(dm.date, conf, loc.page, loc.line.span_box(dm.start, dm.end), dm.raw)
@@ -223,7 +270,7 @@ def acknowledgment_missing(text: str) -> set[str]:
 
 def deliberation_fields(pages: Sequence[Page]) -> dict[str, FieldResult]:
     out: dict[str, FieldResult] = {}
-    name = _collectivity_heading(pages[0])
+    name = _collectivity_heading(pages)
     if name:
         out["collectivity"] = name
     act = _act_id(pages)
