@@ -985,7 +985,7 @@ def two_column_heading(ctx: Ctx) -> Rendered:
     c.drawPath(p, stroke=0, fill=1)
     c.restoreState()
     c.setFont(bold, 10)
-    c.drawString(x0 + 44, top - 12, f"MAIRIE {de(act.place).upper()}")
+    c.drawString(x0 + 44, top - 12, act.name.upper())
     c.setFont(face, 8)
     c.drawString(
         x0 + 44,
