@@ -251,8 +251,6 @@ def accuracy(corpus: Path, verbose: bool = False) -> dict[str, Any]:
     from samples import Manifest
 
     campaign = load_campaign(DEFAULT_CAMPAIGN)
-    keywords = {k: list(v.keywords) for k, v in campaign.pieces.items()}
-    labels = dict(campaign.signatory_block)
     manifest = Manifest.load(corpus)
     paths = [corpus / p for p in manifest.files]
     t = time.perf_counter()
@@ -262,7 +260,7 @@ def accuracy(corpus: Path, verbose: bool = False) -> dict[str, Any]:
 
     roster = corpus / "roster.csv"
     places = Gazetteer(r.name for r in parse_roster_csv(read_roster_file(roster))[0])
-    results = extract_files(paths, keywords=keywords, signatory_labels=labels, places=places)
+    results = extract_files(paths, places=places, **campaign.extraction_options())
     elapsed = time.perf_counter() - t
     print(f"\ncorpus: {len(paths)} files in {elapsed:.0f} s")
 

@@ -43,10 +43,7 @@ def extract(data: bytes, name: str) -> list[Document]:
     from config.settings import DEFAULT_CAMPAIGN
 
     campaign = load_campaign(DEFAULT_CAMPAIGN)
-    keywords = {k: list(v.keywords) for k, v in campaign.pieces.items()}
-    return extract_file(
-        data, filename=name, keywords=keywords, signatory_labels=dict(campaign.signatory_block)
-    )
+    return extract_file(data, filename=name, **campaign.extraction_options())
 
 
 @dataclass

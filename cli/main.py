@@ -223,7 +223,6 @@ def extract(
     from storage.roster import RosterFileError, parse_roster_csv, read_roster_file
 
     campaign = _context(ctx).campaign
-    keywords = {k: list(p.keywords) for k, p in campaign.pieces.items() if p.keywords}
     places = None
     if roster:
         names: list[str] = []
@@ -234,12 +233,7 @@ def extract(
                 raise _fail(str(exc)) from exc
             names += [row.name for row in rows]
         places = Gazetteer(names)
-    results = extract_files(
-        files,
-        keywords=keywords or None,
-        signatory_labels=dict(campaign.signatory_block) or None,
-        places=places,
-    )
+    results = extract_files(files, places=places, **campaign.extraction_options())
     report = [
         file_json(str(given), r.documents, r.error.message_fr if r.error else None)
         for given, r in zip(files, results, strict=True)

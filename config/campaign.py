@@ -32,11 +32,26 @@ class Condition(_Strict):
     flag: str
 
 
+FieldType = Literal["text", "person", "role", "collectivity", "date", "count", "flag", "act_id"]
+
+
+class FieldSpec(_Strict):
+    """One field of a piece as this campaign's documents word it (``[pieces.P.fields.F]``):
+    its ``type`` (how its value is parsed and checked) and ``labels``, wordings of its label
+    on this campaign's forms, added to the reader's own vocabulary (which already knows the
+    usual French wordings, abbreviations and OCR slips: list only what a form of the
+    campaign says otherwise)."""
+
+    type: FieldType | None = None
+    labels: list[str] = []
+
+
 class PieceSpec(_Strict):
     label: str  # French, as staff and reminder letters name it
     short: str  # French, a column header
     requires: list[Condition] = []
     keywords: list[str] = []  # words that identify this kind of piece on a page
+    fields: dict[str, FieldSpec] = {}
 
 
 class RouteSpec(_Strict):
@@ -183,6 +198,24 @@ class Campaign(_Strict):
             if key in overrides:
                 return overrides[key]
         return self.confidence.threshold
+
+    def vocabulary(self) -> dict[str, dict[str, list[str]]]:
+        """Label wordings per piece and field (``[pieces.P.fields.F] labels``)."""
+        return {
+            piece: {name: list(f.labels) for name, f in spec.fields.items() if f.labels}
+            for piece, spec in self.pieces.items()
+            if any(f.labels for f in spec.fields.values())
+        }
+
+    def extraction_options(self) -> dict[str, Any]:
+        """The keyword arguments ``extractors.extract_file`` / ``extract_files`` take from
+        the campaign: page-type keywords, signature-block labels, field vocabularies."""
+        keywords = {k: list(p.keywords) for k, p in self.pieces.items() if p.keywords}
+        return {
+            "keywords": keywords or None,
+            "signatory_labels": dict(self.signatory_block) or None,
+            "vocabulary": self.vocabulary() or None,
+        }
 
     def piece_label(self, doc_type: str) -> str:
         spec = self.pieces.get(doc_type)

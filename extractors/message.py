@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Mapping, Sequence
 
 from extractors.errors import ExtractionError
 from extractors.limits import DEFAULT_LIMITS, Limits
@@ -44,6 +45,7 @@ def extract_message(
     signatory_labels: dict[str, str] | None = None,
     limits: Limits = DEFAULT_LIMITS,
     places: Gazetteer | None = None,
+    vocabulary: Mapping[str, Mapping[str, Sequence[str]]] | None = None,
 ) -> list[Document]:
     """Documents of every PDF/image attachment of an e-mail. An attachment that cannot be
     read gives one ``other`` document carrying the French reason in ``error``; so does a
@@ -84,6 +86,7 @@ def extract_message(
                     limits=limits,
                     attachment=att.name,
                     places=places,
+                    vocabulary=vocabulary,
                 )
             )
         except ExtractionError as exc:

@@ -33,6 +33,8 @@ from extractors.signature import DEFAULT_LABELS
 log = logging.getLogger(__name__)
 
 CPUS = os.cpu_count() or 1
+# label wordings per piece and field: {"needs_form": {"schools": ["Nb d'écoles"]}}
+Vocabulary = Mapping[str, Mapping[str, Sequence[str]]]
 # page images alive at once, over every file and thread of the process
 PAGE_SLOTS = threading.BoundedSemaphore(CPUS + 1)
 
@@ -106,8 +108,13 @@ def build_document(
     attachment: str | None = None,
     places: Gazetteer | None = None,
     digital: Sequence[pdfsig.DigitalSignature] = (),
+    pdf: bytes | None = None,
+    vocabulary: Vocabulary | None = None,
 ) -> Document:
-    """``digital``: the file's PDF signatures (``pdfsig.read_signatures``)."""
+    """``digital``: the file's PDF signatures (``pdfsig.read_signatures``); ``pdf``: the
+    file's bytes when it is a PDF (its ruled tables, by pdfplumber); ``vocabulary``: label
+    wordings per piece and field (the campaign's), added to the readers' own."""
+    vocab = vocabulary or {}
     pages = split.pages
     doc = Document(
         type=split.type,
@@ -117,12 +124,14 @@ def build_document(
     )
     try:
         if split.type == "convention":
-            doc.fields.update(F.convention_fields(pages, labels))
+            doc.fields.update(
+                F.convention_fields(pages, labels, vocabulary=vocab.get("convention"))
+            )
             sig = pdfsig.signed_field(digital, pages) if digital else None
             if sig is not None:  # a PDF signature outweighs the look of the page
                 doc.fields["signed"] = sig
         elif split.type == "deliberation":
-            doc.fields.update(F.deliberation_fields(pages))
+            doc.fields.update(F.deliberation_fields(pages, vocabulary=vocab.get("deliberation")))
         elif split.type == "needs_form":
             doc.fields.update(F.needs_fields(pages))
         stamp = F.arrival_stamp(pages[0], pages[1:])
@@ -158,6 +167,7 @@ def extract_file(
     workers: int | None = None,
     attachment: str | None = None,
     places: Gazetteer | None = None,
+    vocabulary: Vocabulary | None = None,
 ) -> list[Document]:
     """Documents found in one file (PDF or image, recognised by content, not by
     ``filename``, which is only used in logs). ``places``: known spellings of place names
@@ -179,7 +189,10 @@ def extract_file(
         pages = read_pages(parser, limits, labels, workers)
         splits = split_pages(pages, keywords)
         digital = pdfsig.read_signatures(data) if parser_cls.kind == "pdf" else []
-        return [build_document(s, labels, attachment, places, digital) for s in splits]
+        pdf = data if parser_cls.kind == "pdf" else None
+        return [
+            build_document(s, labels, attachment, places, digital, pdf, vocabulary) for s in splits
+        ]
     finally:
         parser.close()
 
@@ -199,6 +212,7 @@ def extract_files(
     signatory_labels: dict[str, str] | None = None,
     limits: Limits = DEFAULT_LIMITS,
     places: Gazetteer | None = None,
+    vocabulary: Vocabulary | None = None,
 ) -> list[FileExtraction]:
     """Extract many files with every core; results in the order of ``paths``. E-mails
     (``.eml`` content) are read with ``extract_message``."""
@@ -224,6 +238,7 @@ def extract_files(
                     signatory_labels=signatory_labels,
                     limits=limits,
                     places=places,
+                    vocabulary=vocabulary,
                 )
             else:
                 docs = extract_file(
@@ -234,6 +249,7 @@ def extract_files(
                     limits=limits,
                     workers=workers,
                     places=places,
+                    vocabulary=vocabulary,
                 )
             return FileExtraction(path, docs)
         except ExtractionError as exc:

@@ -58,18 +58,16 @@ def read_file(
     attachment: str | None = None,
     places: Gazetteer | None = None,
 ) -> Reading:
-    """Extract one file with the campaign's keywords and signatory labels (and the
-    roster's place names, to spell OCR'd names as they are). Bad files give a ``Reading``
-    with a French problem, never an exception."""
-    keywords = {k: list(p.keywords) for k, p in campaign.pieces.items() if p.keywords}
+    """Extract one file with the campaign's keywords, signatory labels and field
+    vocabularies (and the roster's place names, to spell OCR'd names as they are). Bad
+    files give a ``Reading`` with a French problem, never an exception."""
     try:
         docs = extract_file(
             data,
             filename=name,
-            keywords=keywords or None,
-            signatory_labels=dict(campaign.signatory_block) or None,
             attachment=attachment,
             places=places,
+            **campaign.extraction_options(),
         )
     except ExtractionError as exc:
         return Reading(name, problem=exc.message_fr, problem_code=exc.code)

@@ -26,7 +26,9 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Mapping, Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass
+from types import MappingProxyType
 
 from extractors.dates import DateMatch, find_dates, fold, run_together_date
 from extractors.fields.common import (
@@ -228,6 +230,43 @@ def _word_kind(token: str, abbreviated: bool) -> str | None:
     return None
 
 
+# the campaign's own label words (its vocabulary, its signature block's labels), for the
+# call that reads one convention: word -> kind
+_NO_WORDS: Mapping[str, str] = MappingProxyType({})
+_EXTRA_WORDS: ContextVar[Mapping[str, str]] = ContextVar(
+    "convention_label_words", default=_NO_WORDS
+)
+_KIND_OF_FIELD = {
+    "collectivity": "collectivity",
+    "signatory_name": "name",
+    "signatory_role": "role",
+    "signature_date": "date",
+    "name": "name",
+    "role": "role",
+    "date": "date",
+}
+
+
+def extra_label_words(vocabulary: Mapping[str, Sequence[str]]) -> dict[str, str]:
+    """Words of a campaign's label wordings that the reader does not know yet, with the
+    kind of the field they label ("Nom de l'organisme signataire" adds "organisme")."""
+    out: dict[str, str] = {}
+    for name, wordings in vocabulary.items():
+        kind = _KIND_OF_FIELD.get(name)
+        if kind is None:
+            continue
+        for wording in wordings:
+            for m in _TOKEN.finditer(wording):
+                core = fold(m.group(0)).strip(".-")
+                if len(core) >= 3 and core.isalpha() and _word_kind(core, False) is None:
+                    out.setdefault(core, kind)
+    return out
+
+
+def _kind_of(token: str, abbreviated: bool) -> str | None:
+    return _EXTRA_WORDS.get().get(token) or _word_kind(token, abbreviated)
+
+
 def label_kinds(words: Sequence[str]) -> frozenset[str]:
     """The fields a label made of these kinds of words points to."""
     has = set(words)
@@ -265,7 +304,7 @@ def find_labels(text: str) -> list[LabelRun]:
     kinds: list[str | None] = []
     for _, _, tok in tokens:
         core = fold(tok).strip(".-")
-        kinds.append(_word_kind(core, tok.endswith(".")) if core else None)
+        kinds.append(_kind_of(core, tok.endswith(".")) if core else None)
     runs: list[LabelRun] = []
     i = 0
     while i < len(tokens):
@@ -810,10 +849,25 @@ def _near(a: Cand, b: Cand) -> bool:
 
 
 def convention_fields(
-    pages: Sequence[Page], labels: Mapping[str, str] | None = None
+    pages: Sequence[Page],
+    labels: Mapping[str, str] | None = None,
+    vocabulary: Mapping[str, Sequence[str]] | None = None,
 ) -> dict[str, FieldResult]:
+    """``labels``: the campaign's signature block (``name``, ``role``, ``date``…) and
+    ``vocabulary``: its label wordings per field; both wordings among others (see
+    ``WORDINGS``): their words join the reader's label words."""
     lab = {**DEFAULT_LABELS, **(labels or {})}
-    del lab  # the campaign's labels are wordings among others (see WORDINGS)
+    words = {k: [v] for k, v in lab.items()}
+    for k, v in (vocabulary or {}).items():
+        words.setdefault(k, []).extend(v)
+    token = _EXTRA_WORDS.set(extra_label_words(words))
+    try:
+        return _convention_fields(pages)
+    finally:
+        _EXTRA_WORDS.reset(token)
+
+
+def _convention_fields(pages: Sequence[Page]) -> dict[str, FieldResult]:
     out: dict[str, FieldResult] = {}
     cands: dict[str, list[Cand]] = {
         "collectivity": [],

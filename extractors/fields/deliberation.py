@@ -4,7 +4,7 @@ signature, the ACTES act id and the prefecture's receipt date."""
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 
 from extractors.actid import find_act_ids
@@ -132,7 +132,7 @@ _NOT_MEETING = re.compile(
 )
 
 
-def _meeting_date(pages: Sequence[Page]) -> FieldResult | None:
+def _meeting_date(pages: Sequence[Page], phrases: Sequence[str] = ()) -> FieldResult | None:
     best: tuple[float, DateMatch, Loc] | None = None
     for loc in _locs(pages[:2]):
         text = loc.line.text
@@ -141,7 +141,7 @@ def _meeting_date(pages: Sequence[Page]) -> FieldResult | None:
             before = f[max(0, dm.start - 50) : dm.start]
             if dm.raw and fold(dm.raw).startswith("l'an"):
                 score = 0.9
-            elif _MEETING_BEFORE.search(before):
+            elif _MEETING_BEFORE.search(before) or _labelled(before, phrases):
                 score = 0.95
             else:
                 continue
@@ -233,23 +233,25 @@ _RECEIPT = re.compile(
 _RECEIPT_GARBLED = re.compile(r"(?:^|\s)(?!env|nvo|aff|tra)[a-z]{2,5} en prefecture le\s*:?\s*$")
 
 
-def _receipt_on_line(text: str, folded: str, previous: str = "") -> DateMatch | None:
+def _receipt_on_line(
+    text: str, folded: str, previous: str = "", phrases: Sequence[str] = ()
+) -> DateMatch | None:
     """The date on one line that its label names as the prefecture's receipt (the label
     may begin at the end of the ``previous`` line, folded); with less confidence when the
     label's first word is garbled."""
     for dm in find_dates(text):
         before = (previous + " " + folded[: dm.start])[-60:]
-        if _RECEIPT.search(before):
+        if _RECEIPT.search(before) or _labelled(before, phrases):
             return dm
         if _RECEIPT_GARBLED.search(before):
             return replace(dm, confidence=0.6 * dm.confidence)
     return None
 
 
-def _prefecture_receipt(pages: Sequence[Page]) -> FieldResult | None:
+def _prefecture_receipt(pages: Sequence[Page], phrases: Sequence[str] = ()) -> FieldResult | None:
     previous = ""
     for loc in _locs(pages):
-        dm = _receipt_on_line(loc.line.text, loc.folded, previous)
+        dm = _receipt_on_line(loc.line.text, loc.folded, previous, phrases)
         previous = loc.folded
         if dm is not None:
             conf = dm.confidence * max(_ocr_conf(loc.line, dm.start, dm.end), 0.4)
@@ -268,13 +270,35 @@ def acknowledgment_missing(text: str) -> set[str]:
     return missing
 
 
-def deliberation_fields(pages: Sequence[Page]) -> dict[str, FieldResult]:
+def _phrases(vocabulary: Mapping[str, Sequence[str]] | None, name: str) -> tuple[str, ...]:
+    """A field's label wordings, folded, without their closing colon or leaders."""
+    return tuple(
+        p
+        for p in (
+            " ".join(fold(w).replace("’", "'").strip(" :.…_").split())
+            for w in (vocabulary or {}).get(name, ())
+        )
+        if p
+    )
+
+
+def _labelled(before: str, phrases: Sequence[str]) -> bool:
+    """Whether the text before a value ends with one of the label ``phrases``."""
+    tail = " ".join(before.strip(" :.…_").split())
+    return any(tail.endswith(p) for p in phrases)
+
+
+def deliberation_fields(
+    pages: Sequence[Page], vocabulary: Mapping[str, Sequence[str]] | None = None
+) -> dict[str, FieldResult]:
+    """``vocabulary``: more label wordings per field (``meeting_date``,
+    ``prefecture_receipt_date``), as the campaign's forms word them."""
     out: dict[str, FieldResult] = {}
     name = _collectivity_heading(pages)
     if name:
         out["collectivity"] = name
     act = _act_id(pages)
-    meeting = _meeting_date(pages)
+    meeting = _meeting_date(pages, _phrases(vocabulary, "meeting_date"))
     if meeting is None and act is not None:
         acts = find_act_ids(str(act.value))
         if acts:
@@ -286,6 +310,6 @@ def deliberation_fields(pages: Sequence[Page]) -> dict[str, FieldResult]:
     if auth:
         out["authorizes_signature"] = auth
     out["act_id"] = act if act else FieldResult(None, 0.8, None)
-    receipt = _prefecture_receipt(pages)
+    receipt = _prefecture_receipt(pages, _phrases(vocabulary, "prefecture_receipt_date"))
     out["prefecture_receipt_date"] = receipt if receipt else FieldResult(None, 0.7, None)
     return out
