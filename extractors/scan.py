@@ -43,8 +43,28 @@ def _text_page(source: PageSource, text: str, labels: Mapping[str, str]) -> Page
         words_loader=source.words_loader(),
         head=getattr(source, "head", None),
     )
-    need_sig = signature.has_block(fold(text), labels, exact=True)
-    if not (need_sig or source.has_images()):
+    zone = None
+    if signature.has_block(fold(text), labels, exact=True):
+        zone = signature.find_zone(page.lines, page.width, page.height, 1.0, labels, fuzzy=False)
+    marks = None
+    if zone is not None:
+        from extractors.pdfsig import page_marks
+
+        marks = page_marks(source, zone.box)
+        if marks is not None and not marks.drawn:
+            # nothing but text in the zone: no need to look at the page's pixels
+            signed, conf = signature.verdict(
+                signature.Ink(False, False, False, 0.0, 0.0, 0), zone, scan=False, drawn=False
+            )
+            page.signature = signature.SignatureCheck(
+                signed,  # type: ignore[arg-type]
+                conf,
+                zone.box,
+                0.0,
+                "zone de signature sans tracé ni image",
+            )
+            zone = None
+    if not (zone is not None or source.has_images()):
         return page
     rendered = source.render(SIGNATURE_DPI)
     unit = rendered.px_per_pt
@@ -53,13 +73,19 @@ def _text_page(source: PageSource, text: str, labels: Mapping[str, str]) -> Page
         from extractors.stamp import find_stamps
 
         page.stamps = find_stamps(rendered.image, unit)
-    if need_sig:
+    if zone is not None:
         gray = np.asarray(rendered.image.convert("L"))
         words_px = [Word(w.text, _scale_box(w.box, unit), w.conf) for w in page.words]
         exclude = [_scale_box(s.box, unit) for s in page.stamps if looks_like_stamp(s)]
-        check = signature.check_page(gray, unit, words_px, labels, exclude)
-        if check is not None:
-            page.signature = _scaled_check(check, 1 / unit)
+        area = _scale_box(zone.box, unit)
+        scanned = marks is None or marks.scan
+        check = signature.check_ink(gray, unit, area, words_px, exclude, zone=zone, scan=scanned)
+        if marks is not None and not check.raw.startswith("cachet"):
+            extra = f"; PDF : {marks.strokes} tracés, {marks.images} images"
+            check = signature.SignatureCheck(
+                check.signed, check.confidence, check.area, check.ink_ratio, check.raw + extra
+            )
+        page.signature = _scaled_check(check, 1 / unit)
     return page
 
 
