@@ -32,6 +32,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from benchmarks.calibration import Calibration
 from extractors import extract_file, extract_files
 from extractors.model import Document, parse_field_value
 
@@ -265,6 +266,7 @@ def accuracy(corpus: Path, verbose: bool = False) -> dict[str, Any]:
     print(f"\ncorpus: {len(paths)} files in {elapsed:.0f} s")
 
     stats: dict[str, dict[str, list[int]]] = defaultdict(lambda: defaultdict(lambda: [0, 0]))
+    calibration = Calibration()
     violations: list[str] = []
     errors = 0
     for rel, res in zip(manifest.files, results, strict=True):
@@ -296,6 +298,13 @@ def accuracy(corpus: Path, verbose: bool = False) -> dict[str, Any]:
                     got = "<wrong type>"
                 ok = _norm(got) == _norm(want)
                 key = f"{td.type}.{name}"
+                f = doc.fields.get(name) if doc is not None and doc.type == td.type else None
+                calibration.add(
+                    key,
+                    ok,
+                    f.confidence if f is not None else None,
+                    campaign.confidence_threshold(td.type, name),
+                )
                 stats[group][key][0] += ok
                 stats[group][key][1] += 1
                 stats[group]["fields"][0] += ok
@@ -314,6 +323,7 @@ def accuracy(corpus: Path, verbose: bool = False) -> dict[str, Any]:
         for key in sorted(stats[group], key=lambda k: (k not in ("page_type", "fields"), k)):
             ok, n = stats[group][key]
             print(f"  {key:38} {ok:4}/{n:<4} {100 * ok / n:6.1f} %")
+    calibration.print_table()
     print(f"files with an extraction error: {errors}")
     print(f"hard-rule violations: {len(violations)}")
     for v in violations:

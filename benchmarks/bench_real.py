@@ -26,6 +26,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from benchmarks.calibration import Calibration
 from extractors import extract_file
 from extractors.dates import fold
 from extractors.model import Document
@@ -127,6 +128,17 @@ def print_table(outcomes: list[Outcome], verbose: bool) -> None:
     for k in keys:
         cells = [_cell(stats.get(g, {}).get(k)) for g in ("digital", "scanned", "all")]
         print(f"{k:34} " + " ".join(f"{c:>13}" for c in cells))
+    from config.campaign import load_campaign
+    from config.settings import DEFAULT_CAMPAIGN
+
+    campaign = load_campaign(DEFAULT_CAMPAIGN)
+    cal = Calibration()
+    for o in outcomes:
+        for name, want, got, conf in o.fields:
+            kind = EXPECTED_TYPE[_kind(o.case)]
+            ok = norm(got) == norm(want)
+            cal.add(f"{kind}.{name}", ok, conf, campaign.confidence_threshold(kind, name))
+    cal.print_table()
     viol = [v for o in outcomes for v in o.violations]
     print(f"hard-rule violations: {len(viol)}")
     for v in viol:
