@@ -1,10 +1,30 @@
-"""The needs form's fields: the collectivity, the number of schools and of pupil accounts."""
+"""The needs form's fields: the collectivity, the number of schools and of pupil accounts.
+
+Counts are found by meaning, not by one template's wording: a label is a short phrase
+whose head noun is the field's ("écoles", "établissements scolaires" / "comptes élèves",
+"élèves", "effectif") with a count word ("nombre", "nb", "nbre", "total", "combien",
+"(nombre)") before or after it, qualifiers allowed ("Nombre d'écoles publiques
+concernées", "Nombre de comptes élèves à créer"), OCR slips forgiven; "Nombre de
+classes" or "Nombre de comptes enseignants" are no count of ours. The wordings are data
+(``VOCABULARY``; a campaign may add its own). The value is a count after the label on its
+line (colon, leader dots, wide gap), in the cell to its right, or on the line under it,
+checked by type (a whole number in the field's range, not a year, a date, a phone number,
+a postal or UAI code). A school-by-school table (``extractors.tables``: any column order,
+with or without a total row, over several pages) gives the schools (its rows) and the
+accounts (its total, else the sum of its rows; a total that is not the sum is kept but
+flagged).
+"""
 
 from __future__ import annotations
 
+import logging
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
+from rapidfuzz import fuzz
+
+from extractors import tables as T
 from extractors.dates import fold
 from extractors.fields.common import (
     _result,
@@ -14,12 +34,302 @@ from extractors.fields.common import (
     label_values,
 )
 from extractors.model import FieldResult
-from extractors.pages import Box, Page, union_boxes
+from extractors.pages import Box, Line, Page, Word, union_boxes
 
-# --------------------------------------------------------------------------- needs form
+log = logging.getLogger(__name__)
+
+# --------------------------------------------------------------------------- vocabulary
+
+# wordings of each count's label; what they mean is read from their words (count words,
+# then the head noun and what qualifies it), so "Nombre d'écoles concernées" also teaches
+# "Total écoles concernées" and "Écoles concernées (nombre)"
+VOCABULARY: dict[str, list[str]] = {
+    "schools": [
+        "Nombre d'écoles",
+        "Nombre d'écoles concernées",
+        "Nombre d'écoles publiques",
+        "Nb écoles",
+        "Nbre d'écoles",
+        "Total écoles",
+        "Écoles (nombre)",
+        "Combien d'écoles",
+        "Nombre d'établissements scolaires",
+        "Nombre d'établissements",
+        "Nombre de groupes scolaires",
+        "Nombre de sites scolaires",
+    ],
+    "student_accounts": [
+        "Nombre de comptes élèves",
+        "Nombre total de comptes élèves",
+        "Total comptes élèves",
+        "Nombre de comptes",
+        "Nombre de comptes à créer",
+        "Nombre d'élèves",
+        "Nombre total d'élèves",
+        "Total élèves",
+        "Effectif",
+        "Effectif total",
+        "Effectif élèves",
+        "Effectifs",
+        "Comptes élèves (nombre)",
+        "Nombre de licences élèves",
+        "Nombre d'identifiants élèves",
+    ],
+}
+# heads that are no count of ours, though they share a word with one ("comptes")
+DECOYS: tuple[str, ...] = (
+    "comptes enseignants",
+    "comptes adultes",
+    "comptes parents",
+    "comptes personnels",
+    "comptes agents",
+    "comptes professeurs",
+    "comptes directeurs",
+    "eleves par classe",
+)
+COUNT_WORDS = ("nombre", "nb", "nbre", "nbr", "total", "totale", "combien", "effectif")
+_STOP = {"de", "d", "des", "du", "la", "le", "les", "l", "en", "total", "totale", "global"}
+_ARTICLES = {"le", "la", "les", "l", "un", "une"}
+# words of a sentence, not of a label ("Le nombre de comptes élèves correspond à …")
+_PROSE = {
+    "correspond",
+    "correspondent",
+    "est",
+    "sont",
+    "sera",
+    "seront",
+    "doit",
+    "doivent",
+    "indiquer",
+    "preciser",
+    "merci",
+    "veuillez",
+    "renseigner",
+    "peut",
+    "peuvent",
+    "comprend",
+    "inclut",
+    "calcule",
+    "determine",
+    "figure",
+    "figurant",
+}
+
+# the scan re-reads a count OCR garbled after these labels (exact wordings, count word
+# first: a bare noun would send a table's header to the re-read)
+SCHOOLS_LABELS: tuple[str, ...] = (
+    "Nombre d'écoles",
+    "Nombre d'école",
+    "Nb d'écoles",
+    "Nb écoles",
+    "Nbre d'écoles",
+    "Total écoles",
+)
+ACCOUNTS_LABELS: tuple[str, ...] = (
+    "Nombre de comptes élèves",
+    "Nombre total de comptes élèves",
+    "Total comptes élèves",
+    "Nombre de comptes",
+    "Nombre d'élèves",
+)
+COUNT_LABELS = (*SCHOOLS_LABELS, *ACCOUNTS_LABELS)
+
+RANGES = {"schools": (1, 200), "student_accounts": (1, 50000)}
+
+_TOKEN = re.compile(r"[a-z0-9]+|[()\[\]:]")
+
+
+def _tokens(text: str) -> list[tuple[str, int, int]]:
+    return [(m.group(0), m.start(), m.end()) for m in _TOKEN.finditer(fold(text))]
+
+
+def _stem(word: str) -> str:
+    if len(word) > 3 and word[-1] in "sx":
+        return word[:-1]
+    return word
+
+
+def _same_word(token: str, word: str) -> bool:
+    """One word of a label, OCR slips forgiven on longer words."""
+    a, b = _stem(token), _stem(word)
+    if a == b:
+        return True
+    if len(b) <= 4 or abs(len(a) - len(b)) > 2 or not a.isalpha():
+        return False
+    return fuzz.ratio(a, b) >= 80
+
+
+@dataclass(frozen=True)
+class Wording:
+    field: str | None  # None: a decoy
+    count_first: bool  # the count word opens it ("Nombre d'écoles"), else after ("Écoles (nombre)")
+    needs_count: bool  # a bare noun ("Effectif") is a label alone
+    head: tuple[str, ...]  # head noun and its complements ("comptes", "eleves")
+
+
+def _wording(text: str, field: str | None) -> Wording | None:
+    toks = [t for t, _, _ in _tokens(text) if t not in "()[]:"]
+    counts = [i for i, t in enumerate(toks) if t in COUNT_WORDS and t != "effectif"]
+    if counts and counts[0] == 0:
+        rest = [t for t in toks[1:] if t not in _STOP and t not in COUNT_WORDS]
+        return Wording(field, True, True, tuple(rest)) if rest else None
+    if counts:
+        head = tuple(t for t in toks[: counts[0]] if t not in _STOP)
+        return Wording(field, False, True, head) if head else None
+    head = tuple(t for t in toks if t not in _STOP)
+    return Wording(field, True, False, head) if head else None
+
+
+def _wordings(vocabulary: Mapping[str, Sequence[str]] | None) -> list[Wording]:
+    out: list[Wording] = []
+    for name, texts in VOCABULARY.items():
+        extra = list((vocabulary or {}).get(name, ()))
+        for text in [*texts, *extra]:
+            w = _wording(text, name)
+            if w is not None:
+                out.append(w)
+    for text in DECOYS:
+        w = _wording(text, None)
+        if w is not None:
+            out.append(w)
+    # longest heads first: "comptes enseignants" before "comptes"
+    out.sort(key=lambda w: -len(w.head))
+    return out
+
+
+@dataclass
+class LabelMatch:
+    field: str
+    page: Page
+    line: Line
+    start: int  # span of the label in the line's text
+    end: int
+    exact: bool  # every word as in the vocabulary (no OCR slip)
+
+    @property
+    def box(self) -> Box:
+        return self.line.span_box(self.start, self.end)
+
+
+def _head_at(
+    toks: Sequence[tuple[str, int, int]], i: int, wordings: Sequence[Wording], count_first: bool
+) -> tuple[Wording, int, bool] | None:
+    """The wording whose head noun starts at token ``i`` (longest first)."""
+    for w in wordings:
+        if w.count_first != count_first and w.needs_count:
+            continue
+        n = len(w.head)
+        if i + n > len(toks):
+            continue
+        ok = all(_same_word(toks[i + k][0], w.head[k]) for k in range(n))
+        if ok:
+            exact = all(_stem(toks[i + k][0]) == _stem(w.head[k]) for k in range(n))
+            return w, i + n, exact
+    return None
+
+
+def _noun_first(
+    words: Sequence[tuple[str, int, int]], i: int, wordings: Sequence[Wording]
+) -> tuple[Wording, int, bool] | None:
+    """A label that opens with its noun: a bare one ("Effectif", a decoy) or with the
+    count word after the noun ("Écoles (nombre)", "Élèves : total")."""
+    for w in wordings:
+        if w.count_first and w.needs_count:
+            continue
+        n = len(w.head)
+        if i + n > len(words) or not all(_same_word(words[i + k][0], w.head[k]) for k in range(n)):
+            continue
+        exact = all(_stem(words[i + k][0]) == _stem(w.head[k]) for k in range(n))
+        j = i + n
+        if not w.needs_count:
+            return w, j, exact
+        for k in range(j, min(len(words), j + 3)):
+            if _is_count_word(words[k][0]):
+                return w, k + 1, exact
+    return None
+
+
+def _is_count_word(tok: str) -> bool:
+    return tok in COUNT_WORDS or (
+        len(tok) >= 5 and any(fuzz.ratio(tok, c) >= 80 for c in ("nombre", "total", "combien"))
+    )
+
+
+def find_count_labels(
+    pages: Sequence[Page], vocabulary: Mapping[str, Sequence[str]] | None = None
+) -> list[LabelMatch]:
+    """Every count label of the pages, in reading order."""
+    wordings = _wordings(vocabulary)
+    out: list[LabelMatch] = []
+    for page in pages:
+        for line in page.lines:
+            m = match_label(line, wordings)
+            if m is not None:
+                field, start, end, exact = m
+                out.append(LabelMatch(field, page, line, start, end, exact))
+    return out
+
+
+def match_label(
+    line: Line, wordings: Sequence[Wording] | None = None
+) -> tuple[str, int, int, bool] | None:
+    """(field, start, end, exact) of the count label a line opens, if it opens one."""
+    wordings = wordings if wordings is not None else _wordings(None)
+    toks = _tokens(line.text)
+    words = [t for t in toks if t[0] not in "()[]:"]
+    if not words:
+        return None
+    for i, (tok, start, _) in enumerate(words[:4]):
+        # what comes before the label: bullets, numbering, an article ("1.", "a)", "Le")
+        before = words[:i]
+        if any(t.isalpha() and t not in _ARTICLES and len(t) > 2 for t, _, _ in before):
+            break
+        found: tuple[Wording, int, bool] | None = None
+        if _is_count_word(tok) and tok != "effectif":
+            j = i + 1
+            while j < len(words) and (words[j][0] in _STOP or _is_count_word(words[j][0])):
+                j += 1
+            found = _head_at(words, j, wordings, True)
+            if found is not None and found[0].field is None:
+                return None
+            exact = tok in COUNT_WORDS
+        else:
+            found = _noun_first(words, i, wordings)
+            if found is not None and found[0].field is None:
+                return None
+            exact = True
+        if found is None:
+            continue
+        w, j, ex = found
+        end = words[j - 1][2]
+        # qualifiers after the head, up to the value: a few words, no verb
+        k = j
+        while k < len(words) and words[k][0].isalpha():
+            k += 1
+        qualifiers = [t for t, _, _ in words[j:k]]
+        if len(qualifiers) > 6 or any(q in _PROSE for q in qualifiers):
+            return None
+        if qualifiers:
+            end = words[k - 1][2]
+        # a closing parenthesis right after ("Écoles (nombre)")
+        tail = re.match(r"\s*\)", line.text[end:])
+        if tail:
+            end += tail.end()
+        return w.field or "", start, end, exact and ex
+    return None
+
+
+# --------------------------------------------------------------------------- values
+
 
 _INT = re.compile(r"(?<![\d.,])(\d{1,3}(?:[ \u00a0\u202f.]\d{3})+|\d{1,6})(?![\d,])")
 _OCR_DIGITS = str.maketrans({"O": "0", "o": "0", "l": "1", "I": "1", "|": "1", "S": "5"})
+_BLANK = re.compile(r"^\W*(neant|aucune?s?|nul|sans objet|n/?a|non concerne)?\W*$")
+_DATE = re.compile(r"\b\d{1,2}\s*[/.\-]\s*\d{1,2}\s*[/.\-]\s*\d{2,4}\b")
+_YEARS = re.compile(r"\b(19|20)\d{2}\s*[-/–]\s*(19|20)?\d{2}\b")
+_PHONE = re.compile(r"(?<!\d)0\d(?:[\s.\-]?\d{2}){4}(?!\d)")
+_UAI = re.compile(r"\b\d{7}\s?[a-zA-Z]\b")
+_POSTAL = re.compile(r"^\s*\d{5}\s+[A-ZÉÈ]")
 
 
 def _first_int(text: str) -> tuple[int, int, int] | None:
@@ -32,18 +342,327 @@ def _first_int(text: str) -> tuple[int, int, int] | None:
     return int(re.sub(r"\D", "", m.group(1))), m.start(), m.end()
 
 
-# the needs form's counts, by their labels (the scan re-reads a count OCR garbled)
-SCHOOLS_LABELS = ("Nombre d'écoles", "Nombre d'école", "Nb d'écoles")
-ACCOUNTS_LABELS = (
-    "Nombre de comptes élèves",
-    "Nombre total de comptes élèves",
-    "Total comptes élèves",
-    "Nombre de comptes",
-)
-COUNT_LABELS = (*SCHOOLS_LABELS, *ACCOUNTS_LABELS)
+@dataclass
+class Count:
+    value: int | None
+    status: str  # "ok", "blank", "bad"
+    note: str = ""  # why, for the evidence (French)
+    extra: bool = False  # other numbers beside it
 
 
-def needs_fields(pages: Sequence[Page]) -> dict[str, FieldResult]:
+def parse_count(text: str, field: str) -> Count:
+    """A count as written in a cell: a whole number in the field's range; blank or
+    "néant" is no count; a year, a date, a phone number, a UAI or a postal code is none."""
+    t = re.sub(r"(?:[._…]\s*){3,}", " ", text).strip(" :;-–—=|\t")
+    f = fold(t)
+    if _BLANK.match(f):
+        return Count(None, "blank")
+    if _DATE.search(t):
+        return Count(None, "bad", "une date, pas un nombre")
+    if _YEARS.search(t):
+        return Count(None, "bad", "une année, pas un nombre")
+    if _PHONE.search(t):
+        return Count(None, "bad", "un numéro de téléphone")
+    if _UAI.search(t):
+        return Count(None, "bad", "un code UAI")
+    if _POSTAL.match(t):
+        return Count(None, "bad", "un code postal")
+    if t[:1].isalpha() and t[:1] not in "OolIS":
+        return Count(None, "bad", "pas un nombre")
+    n = _first_int(t)
+    if n is None:
+        return Count(None, "bad", "pas un nombre")
+    value, _, end = n
+    digits = re.sub(r"\D", "", t[: end + 2])
+    if len(digits) == 5 and digits.startswith("0"):
+        return Count(None, "bad", "un code postal")
+    if field == "student_accounts" and 2019 <= value <= 2030 and len(digits) == 4:
+        return Count(None, "bad", "une année, pas un nombre")
+    lo, hi = RANGES[field]
+    if not lo <= value <= hi:
+        if value == 0:
+            return Count(None, "blank")
+        return Count(None, "bad", f"{value} hors des limites ({lo}–{hi})")
+    extra = bool(re.search(r"\d", t[end:]))
+    return Count(value, "ok", extra=extra)
+
+
+def _numeric(text: str) -> bool:
+    return bool(re.fullmatch(r"[\s\dOolI|S.\u00a0\u202f]*\d[\s\dOolI|S.\u00a0\u202f]*", text))
+
+
+# --------------------------------------------------------------------------- labelled counts
+
+
+@dataclass
+class Read:
+    field: str
+    value: int | None
+    status: str  # "ok", "blank", "bad"
+    conf: float
+    page: Page
+    box: Box
+    raw: str
+
+
+def _value_of(label: LabelMatch, labels_on_page: Sequence[LabelMatch]) -> Read:
+    page, line = label.page, label.line
+    ocr = 1.0 if not page.ocr else None
+    field = label.field
+    penalty = 1.0 if label.exact else 0.95
+    rest = line.text[label.end :]
+    # after a colon or leader dots when there is one (qualifiers before it: "2021-2022")
+    sep = re.search(r":|(?:[.…_]\s*){3,}", rest)
+    after = rest[sep.end() :] if sep else rest
+    text = re.sub(r"^[\s:;.…_\-–—=|]+", "", after)
+    if text.strip():
+        start = len(line.text) - len(text)
+        c = parse_count(text, field)
+        conf = ocr if ocr is not None else line.span_conf(start, len(line.text)) / 100.0
+        box = line.span_box(start, len(line.text))
+        return _read(field, c, conf * penalty, page, box, text, same_line=True)
+    lbox = label.box
+    # the cell to its right
+    right = [
+        ln
+        for ln in page.lines
+        if ln is not line
+        and _same_row(ln.box, lbox)
+        and ln.box[0] > lbox[2] - 2
+        and re.search(r"\w", ln.text)  # not the leader dots alone
+    ]
+    if right:
+        ln = min(right, key=lambda x: x.box[0])
+        if not any(o.line is ln for o in labels_on_page):
+            c = parse_count(ln.text, field)
+            if c.status != "bad" or _numeric(ln.text) or ln.box[0] - lbox[2] < 150:
+                conf = ocr if ocr is not None else ln.conf / 100.0
+                return _read(field, c, conf * penalty, page, ln.box, ln.text)
+    # the line under it, in its column (not a column of numbers: that is a table)
+    h = lbox[3] - lbox[1]
+    under = [
+        ln
+        for ln in page.lines
+        if ln is not line
+        and ln.box[1] > lbox[1] + 0.6 * h
+        and ln.box[1] < lbox[3] + 2.2 * h
+        and _overlap(ln.box, lbox) > 0
+    ]
+    if under:
+        ln = min(under, key=lambda x: x.box[1])
+        if not any(o.line is ln for o in labels_on_page) and _numeric(ln.text):
+            below = [
+                o
+                for o in page.lines
+                if o is not ln
+                and ln.box[3] - 1 < o.box[1] < ln.box[3] + 2.2 * (ln.box[3] - ln.box[1])
+                and _overlap(o.box, ln.box) > 0
+                and _numeric(o.text)
+            ]
+            if not below:
+                c = parse_count(ln.text, field)
+                conf = ocr if ocr is not None else ln.conf / 100.0
+                return _read(field, c, 0.97 * conf * penalty, page, ln.box, ln.text)
+    return Read(field, None, "blank", 0.7 if not page.ocr else 0.4, page, lbox, "")
+
+
+def _overlap(a: Box, b: Box) -> float:
+    return max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
+
+
+def _read(
+    field: str, c: Count, conf: float, page: Page, box: Box, raw: str, *, same_line: bool = False
+) -> Read:
+    if c.status == "ok":
+        # a clean count: 0.9 and more; an unsure OCR read less
+        score = 0.9 + 0.08 * conf if conf >= 0.6 else 0.55 + 0.5 * conf
+        if c.extra:
+            score = min(score, 0.75)
+        return Read(field, c.value, "ok", score, page, box, raw.strip())
+    if c.status == "blank":
+        return Read(field, None, "blank", 0.7 if not page.ocr else 0.4, page, box, raw.strip())
+    note = f"{raw.strip()} ({c.note})" if c.note else raw.strip()
+    return Read(field, None, "bad", 0.3, page, box, note)
+
+
+def labelled_counts(
+    pages: Sequence[Page], vocabulary: Mapping[str, Sequence[str]] | None = None
+) -> dict[str, list[Read]]:
+    labels = find_count_labels(pages, vocabulary)
+    out: dict[str, list[Read]] = {"schools": [], "student_accounts": []}
+    for lab in labels:
+        if lab.field not in out:
+            continue
+        same_page = [o for o in labels if o.page is lab.page and o is not lab]
+        if _is_table_header(lab, same_page):
+            continue
+        out[lab.field].append(_value_of(lab, same_page))
+    return out
+
+
+def _is_table_header(label: LabelMatch, others: Sequence[LabelMatch]) -> bool:
+    """A column title of a school table (other titles on its row), not a form's label."""
+    row = [
+        ln for ln in label.page.lines if ln is not label.line and _same_row(ln.box, label.line.box)
+    ]
+    return (
+        sum(1 for ln in row if _column_kind(ln.text)) >= 1
+        and _column_kind(label.line.text[: label.end]) is not None
+        and not any(_numeric(ln.text) for ln in row)
+    )
+
+
+# --------------------------------------------------------------------------- tables
+
+
+def _column_kind(text: str) -> str | None:
+    """What a school table's column holds, from its title."""
+    f = fold(text)
+    toks = [t for t, _, _ in _tokens(f) if t not in "()[]:"]
+    if not toks or len(toks) > 8 or len(re.findall(r"\d", f)) >= 2:
+        return None
+    stems = [_stem(t) for t in toks]
+
+    def has(*words: str) -> bool:
+        return any(_same_word(s, w) for s in stems for w in words)
+
+    if has("compte", "identifiant", "licence"):
+        if has("enseignant", "adulte", "parent", "personnel", "professeur"):
+            return "teachers"
+        return "accounts"
+    if has("enseignant", "professeur"):
+        return "teachers"
+    if has("eleve", "effectif"):
+        return "pupils"
+    if has("uai", "rne") or (has("code") and has("etablissement")):
+        return "uai"
+    if has("classe"):
+        return "classes"
+    if has("ecole", "etablissement") or (has("groupe", "site") and has("scolaire")):
+        # "Écoles (nombre)" is the count of schools, not a column of their names
+        m = match_label(_line_of(text))
+        return None if m is not None and m[0] == "schools" else "school"
+    if has("commune", "ville", "localite"):
+        return "commune"
+    if has("adresse"):
+        return "address"
+    if has("niveau", "type", "cycle"):
+        return "type"
+    return None
+
+
+def _line_of(text: str) -> Line:
+    return Line([Word(t, (0.0, 0.0, 1.0, 1.0)) for t in text.split()])
+
+
+@dataclass
+class TableRead:
+    schools: int
+    accounts: int | None
+    accounts_conf: float
+    schools_conf: float
+    page: Page
+    box: Box
+    raw: str
+    total_box: Box | None = None
+
+
+def _table_counts(tables: Sequence[T.Table]) -> TableRead | None:
+    best: TableRead | None = None
+    for table in tables:
+        kinds = table.kinds()
+        key = "accounts" if "accounts" in kinds else "pupils" if "pupils" in kinds else None
+        if not ({"school", "uai"} & kinds) and key is None:
+            continue
+        school_rows = [
+            r
+            for r in table.rows
+            if any(
+                k in r.cells and re.search(r"[^\W\d_]{2}|\d{7}", r.cells[k].text)
+                for k in ("school", "uai")
+            )
+            or (key is not None and key in r.cells and _numeric(r.cells[key].text))
+        ]
+        if not school_rows:
+            continue
+        values: list[int] = []
+        bad: list[str] = []
+        confs: list[float] = []
+        if key is not None:
+            for r in school_rows:
+                cell = r.cells.get(key)
+                if cell is None:
+                    continue
+                c = parse_count(cell.text, "student_accounts")
+                if c.value is not None:
+                    values.append(c.value)
+                    confs.append(cell.conf if r.page.ocr else 1.0)
+                elif c.status == "bad":
+                    bad.append(cell.text)
+        total: int | None = None
+        if table.total is not None and key is not None and key in table.total.cells:
+            tc = parse_count(table.total.cells[key].text, "student_accounts")
+            total = tc.value
+        box = union_boxes([table.header_box, *(r.box for r in school_rows if r.page is table.page)])
+        n = len(school_rows)
+        ocr_conf = min(confs) if confs else (0.9 if table.page.ocr else 1.0)
+        base = 0.95 if not table.page.ocr else 0.85 + 0.1 * min(1.0, max(0.0, ocr_conf))
+        accounts: int | None = None
+        aconf = 0.0
+        raw = f"{n} lignes d'écoles"
+        total_box = table.total.box if table.total is not None else None
+        if total is not None:
+            accounts = total
+            s = sum(values)
+            if values and s != total:
+                aconf = 0.45
+                raw = f"total imprimé {total} ≠ somme des lignes {s} ({n} lignes d'écoles)"
+            elif len(values) < n:
+                aconf = 0.8 * base
+                raw = f"total {total}, des lignes sans nombre ({n} lignes d'écoles)"
+            else:
+                aconf = base
+                raw = f"total {total} = {' + '.join(map(str, values))}"
+        elif values:
+            accounts = sum(values)
+            aconf = 0.92 * base if len(values) == n and not bad else 0.5
+            raw = " + ".join(map(str, values)) + f" = {accounts}"
+            if bad or len(values) < n:
+                raw += f" ({n - len(values)} ligne(s) sans nombre lisible)"
+        sconf = base * (0.97 if total is not None or table.source == "pdf" else 0.92)
+        read = TableRead(n, accounts, aconf, sconf, table.page, box, raw, total_box)
+        if best is None or n > best.schools:
+            best = read
+    return best
+
+
+def _digital_tables(
+    pages: Sequence[Page], pdf: bytes | None, word_tables: Sequence[T.Table]
+) -> list[T.Table]:
+    """pdfplumber's ruled tables of the digital pages where a school table was seen."""
+    if pdf is None or not word_tables:
+        return []
+    numbers = sorted({n for t in word_tables for n in t.pages if not t.page.ocr})
+    digital = [p for p in pages if not p.ocr]
+    if not numbers or not digital:
+        return []
+    # a table going on after its page: read the following pages too
+    more = {n + 1 for n in numbers} & {p.number for p in digital}
+    return T.pdf_tables(pdf, sorted(set(numbers) | more), _column_kind, digital)
+
+
+# --------------------------------------------------------------------------- the form
+
+
+def needs_fields(
+    pages: Sequence[Page],
+    vocabulary: Mapping[str, Sequence[str]] | None = None,
+    *,
+    pdf: bytes | None = None,
+) -> dict[str, FieldResult]:
+    """The needs form's collectivity, schools and pupil accounts. ``vocabulary``: extra
+    label wordings per field (``{"schools": [...], "student_accounts": [...]}``), beside
+    ``VOCABULARY``; ``pdf``: the file's bytes when it is a PDF (its ruled tables)."""
     out: dict[str, FieldResult] = {}
     coll = label_value(
         pages,
@@ -59,37 +678,99 @@ def needs_fields(pages: Sequence[Page]) -> dict[str, FieldResult]:
     elif coll is not None:
         out["collectivity"] = _result(None, 0.6, coll.page, coll.box, "")
 
-    schools = _labelled_int(pages, SCHOOLS_LABELS)
-    accounts = _labelled_int(pages, ACCOUNTS_LABELS)
-    table = _school_table(pages)
-    if (accounts is None or accounts.value is None) and table is not None:
-        total, n_rows, tconf, page, box, raw = table
-        if total is not None:
-            accounts = _result(total, tconf, page, box, raw)
-        if schools is None and n_rows:
-            schools = _result(n_rows, 0.8 * tconf, page, box, f"{n_rows} lignes d'écoles")
-    if schools is not None:
-        out["schools"] = schools
-    if accounts is not None:
-        out["student_accounts"] = accounts
+    reads = labelled_counts(pages, vocabulary)
+    word_tables = T.read_tables(pages, _column_kind, numeric=_numeric)
+    tables = word_tables
+    try:
+        plumbed = _digital_tables(pages, pdf, word_tables)
+    except Exception:  # pdfplumber's failure must not lose the word tables
+        log.debug("pdf tables failed", exc_info=True)
+        plumbed = []
+    table = _table_counts(plumbed) if plumbed else None
+    word_read = _table_counts(tables)
+    if table is None or (word_read is not None and word_read.schools > table.schools):
+        table = word_read
+
     for name in ("schools", "student_accounts"):
-        out.setdefault(name, FieldResult(None, 0.5, None))
+        labelled = _best(reads[name])
+        result: FieldResult | None = None
+        if labelled is not None and labelled.status == "ok":
+            conf, raw = labelled.conf, labelled.raw
+            if table is not None:
+                other = table.schools if name == "schools" else table.accounts
+                if other is not None and other != labelled.value:
+                    conf = min(conf, 0.7)
+                    raw = f"{raw} (le tableau donne {other} : {table.raw})"
+            result = _result(labelled.value, conf, labelled.page, labelled.box, raw)
+        elif table is not None and (name == "schools" or table.accounts is not None):
+            if name == "schools":
+                result = _result(
+                    table.schools, table.schools_conf, table.page, table.box, table.raw
+                )
+            else:
+                result = _result(
+                    table.accounts,
+                    table.accounts_conf,
+                    table.page,
+                    table.total_box or table.box,
+                    table.raw,
+                )
+        if result is None and (
+            labelled is None or (labelled.status == "blank" and labelled.page.ocr)
+        ):
+            result = _legacy(pages, name)
+        if result is None and labelled is not None:
+            result = _result(None, labelled.conf, labelled.page, labelled.box, labelled.raw)
+        out[name] = result or FieldResult(None, 0.5, None)
     return out
+
+
+def _best(reads: Sequence[Read]) -> Read | None:
+    """A labelled count's value: the first clean one, else what was seen (blank first)."""
+    for r in reads:
+        if r.status == "ok":
+            return r
+    for status in ("bad", "blank"):
+        for r in reads:
+            if r.status == status:
+                return r
+    return None
+
+
+# --------------------------------------------------------------------------- fallbacks
+
+_LEGACY_LABELS = {"schools": SCHOOLS_LABELS[:3], "student_accounts": ACCOUNTS_LABELS[:4]}
+
+
+def _legacy(pages: Sequence[Page], name: str) -> FieldResult | None:
+    """The former readers (fixed wordings, fuzzy; the last rows' table), when the
+    vocabulary found no value: a handwritten count OCR joined to its label."""
+    found = _labelled_int(pages, _LEGACY_LABELS[name])
+    if found is not None and found.value is not None:
+        lo, hi = RANGES[name]
+        if isinstance(found.value, int) and lo <= found.value <= hi:
+            return found
+    table = _school_table(pages)
+    if table is not None:
+        total, n_rows, tconf, page, box, raw = table
+        if name == "student_accounts" and total is not None:
+            return _result(total, tconf, page, box, raw)
+        if name == "schools" and n_rows:
+            return _result(n_rows, 0.8 * tconf, page, box, f"{n_rows} lignes d'écoles")
+    return None
 
 
 def _labelled_int(pages: Sequence[Page], labels: Sequence[str]) -> FieldResult | None:
     stops = ["Référent", "Courriel", "Nom de l'école", "Commune"]
-    blank: FieldResult | None = None
     for found in label_values(pages, labels, stops, below=False):
         text = found.text.strip()
         if not text:
-            blank = blank or _result(None, 0.7, found.page, found.box, "")
             continue
         n = _first_int(text)
         if n is None or (text[:1].isalpha() and text[:1] not in "OolIS"):
             continue
-        return _result(n[0], 0.95 * max(found.conf, 0.4), found.page, found.box, text)
-    return blank
+        return _result(n[0], 0.9 * max(found.conf, 0.4), found.page, found.box, text)
+    return None
 
 
 def _school_table(
@@ -108,9 +789,6 @@ def _school_table(
         if header is None:
             continue
         hx0, hx1 = header.box[0] - 15, header.box[2] + 15
-        # the counts' column: under the header's "comptes élèves" words when the header
-        # line holds the other columns' titles too ("Nom de l'école  Commune  Nombre de
-        # comptes élèves"), and a school's row is one line ending with its count
         col = re.search(r"(nombre (total )?de )?comptes eleves|effectif", fold(header.text))
         cx0, cx1 = hx0, hx1
         if col is not None:
@@ -130,8 +808,6 @@ def _school_table(
             if hx0 <= cx <= hx1 and re.fullmatch(r"[\s\dOolI|S.\u00a0\u202f]+", ln.text):
                 n = _first_int(ln.text)
             elif col is not None and not re.search(r"\btotal\b", fold(ln.text)):
-                # a row's cells run together on one line: its last word, when it is a
-                # number under the counts' column ("Saint-Vincent-Sterlanges 134")
                 last = re.search(r"(?<![\w.,/])(\d{1,3}(?:[ \u00a0\u202f]\d{3})*)\s*$", ln.text)
                 if last is not None:
                     lbox = ln.span_box(last.start(1), last.end(1))
@@ -153,6 +829,6 @@ def _school_table(
             continue
         conf = max(min(confs) if confs else 0.5, 0.3)
         if total is not None:
-            return total, len(rows), 0.95 * conf, page, total_box or header.box, str(total)
-        return sum(rows), len(rows), 0.85 * conf, page, union_boxes(boxes), "+".join(map(str, rows))
+            return total, len(rows), 0.9 * conf, page, total_box or header.box, str(total)
+        return sum(rows), len(rows), 0.8 * conf, page, union_boxes(boxes), "+".join(map(str, rows))
     return None

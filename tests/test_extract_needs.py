@@ -1,0 +1,424 @@
+"""The needs form's counts read by meaning: label wordings the generator never uses, the
+value after a colon, leader dots, in the next cell or under the label, school tables in
+any column order, with or without a total, over two pages; decoys and blanks. PDFs are
+built here (reportlab), two of them scanned and OCR'd."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable, Sequence
+
+import pytest
+from reportlab.lib.pagesizes import A4
+from reportlab.pdfgen.canvas import Canvas
+
+from extractors import extract_file
+from extractors import testing as T
+from extractors.fields.needs import match_label, needs_fields, parse_count
+from extractors.model import Document
+from extractors.pages import Line, Page, Word
+
+W, H = A4
+Draw = Callable[[Canvas], None]
+
+
+def _pdf(*pages: Draw, title: str = "Fiche d'expression des besoins – annexe 2") -> bytes:
+    buf = io.BytesIO()
+    c = Canvas(buf, pagesize=A4, invariant=1)
+    for i, draw in enumerate(pages):
+        if i == 0:
+            c.setFont("Helvetica-Bold", 13)
+            c.drawString(60, H - 60, title)
+            c.setFont("Helvetica", 11)
+            c.drawString(60, H - 95, "Collectivité : Commune de Vallet")
+        draw(c)
+        c.showPage()
+    c.save()
+    return buf.getvalue()
+
+
+def _one(data: bytes, **kw: object) -> Document:
+    docs = extract_file(data, filename="annexe2.pdf", **kw)  # type: ignore[arg-type]
+    needs = [d for d in docs if d.type == "needs_form"]
+    assert len(needs) == 1, [(d.type, d.pages) for d in docs]
+    return needs[0]
+
+
+def _text(c: Canvas, x: float, y: float, text: str, size: float = 10.5) -> None:
+    c.setFont("Helvetica", size)
+    c.drawString(x, y, text)
+
+
+def _table(
+    c: Canvas,
+    top: float,
+    head: Sequence[str],
+    rows: Sequence[Sequence[str]],
+    widths: Sequence[float],
+    *,
+    ruled: bool = True,
+    x0: float = 50,
+) -> float:
+    """A table (header row then rows), ruled or not; returns the y under it."""
+    xs = [x0]
+    for w in widths:
+        xs.append(xs[-1] + w)
+    y = top
+    row_h = 20
+    for i, row in enumerate([head, *rows]):
+        if ruled:
+            c.rect(xs[0], y - row_h, xs[-1] - xs[0], row_h)
+            for x in xs[1:-1]:
+                c.line(x, y - row_h, x, y)
+        c.setFont(
+            "Helvetica-Bold" if i == 0 or row[0].upper().startswith("TOTAL") else "Helvetica", 9
+        )
+        for j, text in enumerate(row):
+            if text:
+                c.drawString(xs[j] + 4, y - 14, text)
+        y -= row_h
+    return y
+
+
+# --------------------------------------------------------------------------- labels
+
+
+def _line(text: str) -> Line:
+    words, x = [], 50.0
+    for t in text.split():
+        words.append(Word(t, (x, 100.0, x + 6 * len(t), 110.0)))
+        x += 6 * len(t) + 3
+    return Line(words)
+
+
+@pytest.mark.parametrize(
+    ("text", "field"),
+    [
+        ("Nombre d'écoles : 3", "schools"),
+        ("Nombre d'écoles publiques concernées : 4", "schools"),
+        ("Nb écoles", "schools"),
+        ("Nbre d'écoles ...... 2", "schools"),
+        ("Écoles (nombre)", "schools"),
+        ("Total écoles", "schools"),
+        ("Nombre d'établissements scolaires", "schools"),
+        ("Combien d'écoles ?", "schools"),
+        ("2. Nombre d'écoies maternelles et élémentaires :", "schools"),  # OCR slip
+        ("Nombre de comptes élèves à créer : 312", "student_accounts"),
+        ("Nombre total de comptes élèves", "student_accounts"),
+        ("Effectif total : 245", "student_accounts"),
+        ("Nombre d'élèves prévisionnel 2021-2022 : 250", "student_accounts"),
+        ("Comptes élèves (nombre)", "student_accounts"),
+        ("Total élèves", "student_accounts"),
+    ],
+)
+def test_count_labels_by_meaning(text: str, field: str) -> None:
+    m = match_label(_line(text))
+    assert m is not None and m[0] == field, m
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Nombre de classes : 12",
+        "Nombre d'enseignants : 15",
+        "Nombre de comptes enseignants : 20",
+        "Nombre d'élèves par classe : 24",
+        "Le nombre de comptes élèves correspond à l'effectif des écoles concernées.",
+        "Les écoles de la commune accueillent 245 élèves",
+        "Nombre d'habitants : 9 000",
+    ],
+)
+def test_not_count_labels(text: str) -> None:
+    assert match_label(_line(text)) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "field", "value"),
+    [
+        ("4", "schools", 4),
+        ("  12 écoles", "schools", 12),
+        ("1 020", "student_accounts", 1020),
+        ("néant", "schools", None),
+        ("", "student_accounts", None),
+        ("2021", "student_accounts", None),  # a year
+        ("12/01/2022", "schools", None),
+        ("02 40 12 34 56", "student_accounts", None),
+        ("0440123A", "schools", None),
+        ("44330 Vallet", "student_accounts", None),
+        ("350", "schools", None),  # no commune has 350 schools
+    ],
+)
+def test_counts_by_type(text: str, field: str, value: int | None) -> None:
+    assert parse_count(text, field).value == value
+
+
+# --------------------------------------------------------------------------- digital forms
+
+
+def test_colon_and_qualifiers_after_the_noun() -> None:
+    def draw(c: Canvas) -> None:
+        _text(c, 60, H - 140, "Nombre d'écoles publiques concernées : 4")
+        _text(c, 60, H - 165, "Nombre de comptes élèves à créer : 312")
+
+    doc = _one(_pdf(draw))
+    assert doc.value("schools") == 4 and doc.value("student_accounts") == 312
+    assert doc.fields["schools"].confidence >= 0.9
+    assert doc.fields["schools"].evidence is not None and doc.fields["schools"].evidence.box
+
+
+def test_leader_dots_and_abbreviations() -> None:
+    def draw(c: Canvas) -> None:
+        _text(c, 60, H - 140, "Nb écoles .................................... 3")
+        _text(c, 60, H - 165, "Total élèves ................................. 245")
+        _text(c, 60, H - 190, "Nombre de classes .......................... 11")
+
+    doc = _one(_pdf(draw))
+    assert doc.value("schools") == 3 and doc.value("student_accounts") == 245
+
+
+def test_value_in_the_next_cell_of_a_ruled_table() -> None:
+    def draw(c: Canvas) -> None:
+        rows = [
+            ("Département", "Loire-Atlantique"),
+            ("Nbre d'écoles", "5"),
+            ("Nombre de classes", "18"),
+            ("Effectif total", "1 020"),
+            ("Téléphone", "02 40 12 34 56"),
+        ]
+        y = H - 130
+        for label, value in rows:
+            c.rect(50, y - 26, 480, 26)
+            c.line(260, y - 26, 260, y)
+            _text(c, 56, y - 17, label)
+            _text(c, 400, y - 17, value)
+            y -= 26
+
+    doc = _one(_pdf(draw))
+    assert doc.value("schools") == 5 and doc.value("student_accounts") == 1020
+    assert doc.fields["student_accounts"].confidence >= 0.9
+
+
+def test_label_above_its_value() -> None:
+    def draw(c: Canvas) -> None:
+        for x, label, value in (
+            (60, "Écoles (nombre)", "2"),
+            (300, "Comptes élèves (nombre)", "180"),
+        ):
+            c.setFont("Helvetica-Bold", 10)
+            c.drawString(x, H - 140, label)
+            c.rect(x, H - 172, 150, 22)
+            _text(c, x + 8, H - 165, value)
+
+    doc = _one(_pdf(draw))
+    assert doc.value("schools") == 2 and doc.value("student_accounts") == 180
+
+
+SCHOOLS = [
+    ("École élémentaire Jules Ferry", "0440123A", "8", "196"),
+    ("École maternelle Les Tilleuls", "0440456B", "4", "98"),
+    ("École primaire du Bourg", "0440789C", "5", "121"),
+]
+
+
+def test_school_table_name_uai_classes_pupils_with_total() -> None:
+    def draw(c: Canvas) -> None:
+        rows = [list(s) for s in SCHOOLS] + [["TOTAL", "", "17", "415"]]
+        _table(c, H - 140, ["Nom de l'école", "UAI", "Classes", "Élèves"], rows, [220, 80, 60, 70])
+
+    doc = _one(_pdf(draw))
+    assert doc.value("schools") == 3 and doc.value("student_accounts") == 415
+    assert 0.85 <= doc.fields["student_accounts"].confidence <= 0.95 + 1e-9
+
+
+def test_school_table_other_order_without_total() -> None:
+    def draw(c: Canvas) -> None:
+        rows = [[s[3], s[1], s[0], "Vallet"] for s in SCHOOLS]
+        _table(
+            c,
+            H - 140,
+            ["Nombre de comptes élèves", "RNE", "École", "Commune"],
+            rows,
+            [130, 70, 190, 90],
+        )
+
+    doc = _one(_pdf(draw))
+    assert doc.value("schools") == 3 and doc.value("student_accounts") == 196 + 98 + 121
+
+
+def test_school_table_unruled_third_order_total_mismatch_is_flagged() -> None:
+    def draw(c: Canvas) -> None:
+        rows = [[s[1], s[3], s[0]] for s in SCHOOLS] + [["TOTAL GÉNÉRAL", "420", ""]]
+        _table(
+            c,
+            H - 140,
+            ["Code UAI", "Comptes élèves", "Établissement"],
+            rows,
+            [90, 110, 230],
+            ruled=False,
+        )
+
+    doc = _one(_pdf(draw))
+    assert doc.value("schools") == 3
+    f = doc.fields["student_accounts"]
+    assert f.value == 420 and f.confidence <= 0.5  # the printed total, not the sum (415)
+    assert f.evidence is not None and "415" in f.evidence.raw
+
+
+@pytest.mark.parametrize("repeat_header", [True, False])
+def test_school_table_over_two_pages(repeat_header: bool) -> None:
+    names = [
+        "Jean Moulin",
+        "Jules Ferry",
+        "Les Tilleuls",
+        "du Bourg",
+        "Pasteur",
+        "Victor Hugo",
+        "La Fontaine",
+        "Saint-Exupéry",
+        "Prévert",
+        "Curie",
+        "Montessori",
+        "Les Chênes",
+        "Les Lilas",
+        "Le Petit Prince",
+        "Camus",
+        "Brassens",
+        "Perrault",
+        "Anne Frank",
+        "Voltaire",
+        "Rabelais",
+        "Du Bellay",
+        "Condorcet",
+        "Jaurès",
+        "Renoir",
+        "Monet",
+        "Cézanne",
+        "Rimbaud",
+        "Verlaine",
+        "Molière",
+        "Racine",
+        "Corneille",
+        "Musset",
+    ]
+    schools = [
+        (f"École {name}", f"04401{i:02d}{chr(65 + i % 26)}", str(50 + i))
+        for i, name in enumerate(names)
+    ]
+    first, second = schools[:28], schools[28:]
+    head = ["Nom de l'école", "UAI", "Nb comptes élèves"]
+
+    def p1(c: Canvas) -> None:
+        _table(c, H - 140, head, [list(s) for s in first], [240, 90, 120])
+
+    def p2(c: Canvas) -> None:
+        rows = [list(s) for s in second] + [["Total", "", str(sum(int(s[2]) for s in schools))]]
+        if repeat_header:
+            _table(c, H - 60, head, rows, [240, 90, 120])
+        else:
+            _table(c, H - 60 + 20, ["", "", ""], [], [240, 90, 120], ruled=False)
+            y = H - 60
+            for row in rows:
+                c.rect(50, y - 20, 450, 20)
+                c.line(290, y - 20, 290, y)
+                c.line(380, y - 20, 380, y)
+                c.setFont("Helvetica", 9)
+                for x, t in zip((54, 294, 384), row, strict=True):
+                    if t:
+                        c.drawString(x, y - 14, t)
+                y -= 20
+        _text(c, 60, 80, "Page 2/2", 8)
+
+    doc = _one(_pdf(p1, p2))
+    assert doc.pages == [1, 2]
+    assert doc.value("schools") == len(schools)
+    assert doc.value("student_accounts") == sum(int(s[2]) for s in schools)
+
+
+def test_blank_form_gives_none_with_the_label_box() -> None:
+    def draw(c: Canvas) -> None:
+        _text(c, 60, H - 140, "Nombre d'écoles concernées :")
+        _text(c, 60, H - 165, "Nombre de comptes élèves :")
+
+    doc = _one(_pdf(draw))
+    for name in ("schools", "student_accounts"):
+        f = doc.fields[name]
+        assert f.value is None and f.confidence < 0.9
+        assert f.evidence is not None and f.evidence.box is not None
+
+
+def test_decoy_counts_are_not_ours() -> None:
+    def draw(c: Canvas) -> None:
+        _text(c, 60, H - 140, "Nombre de classes : 12")
+        _text(c, 60, H - 165, "Nombre d'enseignants : 15")
+        _text(c, 60, H - 190, "Nombre de comptes enseignants : 20")
+
+    doc = _one(_pdf(draw))
+    assert doc.value("schools") is None and doc.value("student_accounts") is None
+
+    def both(c: Canvas) -> None:
+        draw(c)
+        _text(c, 60, H - 215, "Nombre d'écoles : 2")
+        _text(c, 60, H - 240, "Nombre de comptes élèves : 150")
+
+    doc = _one(_pdf(both))
+    assert doc.value("schools") == 2 and doc.value("student_accounts") == 150
+
+
+def test_values_of_the_wrong_type_are_refused() -> None:
+    def draw(c: Canvas) -> None:
+        _text(c, 60, H - 140, "Nombre d'écoles : 0440123A")
+        _text(c, 60, H - 165, "Nombre de comptes élèves : 12/01/2022")
+
+    doc = _one(_pdf(draw))
+    for name in ("schools", "student_accounts"):
+        f = doc.fields[name]
+        assert f.value is None and f.confidence <= 0.5
+
+
+def test_the_campaign_vocabulary_extends_the_defaults() -> None:
+    def draw(c: Canvas) -> None:
+        _text(c, 60, H - 140, "Nombre d'implantations : 4")
+        _text(c, 60, H - 165, "Nombre de comptes élèves : 150")
+
+    data = _pdf(draw)
+    (doc,) = extract_file(data, filename="f.pdf")
+    assert doc.value("schools") is None
+    from extractors.limits import DEFAULT_LIMITS
+    from extractors.parsers import PdfParser
+    from extractors.scan import process_page
+    from extractors.signature import DEFAULT_LABELS
+
+    parser = PdfParser(data)
+    try:
+        pages: list[Page] = [process_page(parser.page(0), DEFAULT_LIMITS, DEFAULT_LABELS)]
+        pages[0].drop_loader()
+    finally:
+        parser.close()
+    out = needs_fields(pages, {"schools": ["Nombre d'implantations"]})
+    assert out["schools"].value == 4 and out["student_accounts"].value == 150
+
+
+# --------------------------------------------------------------------------- scans
+
+
+def test_scanned_form_abbreviated_labels() -> None:
+    def draw(c: Canvas) -> None:
+        _text(c, 60, H - 150, "Nb écoles : 3", 12)
+        _text(c, 60, H - 180, "Nombre d'élèves concernés : 245", 12)
+        _text(c, 60, H - 210, "Nombre de classes : 11", 12)
+
+    pdf = T.images_to_pdf(T.scan(_pdf(draw), skew=0.6, seed=3))
+    doc = _one(pdf)
+    assert doc.ocr
+    assert doc.value("schools") == 3 and doc.value("student_accounts") == 245
+
+
+def test_scanned_school_table() -> None:
+    def draw(c: Canvas) -> None:
+        rows = [[s[1], s[0], s[3]] for s in SCHOOLS] + [["Total", "", "415"]]
+        _table(c, H - 140, ["UAI", "Nom de l'école", "Effectif"], rows, [90, 240, 90])
+
+    pdf = T.images_to_pdf(T.scan(_pdf(draw), seed=5))
+    doc = _one(pdf)
+    assert doc.ocr
+    assert doc.value("schools") == 3 and doc.value("student_accounts") == 415
