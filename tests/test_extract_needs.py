@@ -422,3 +422,12 @@ def test_scanned_school_table() -> None:
     doc = _one(pdf)
     assert doc.ocr
     assert doc.value("schools") == 3 and doc.value("student_accounts") == 415
+
+
+def test_two_counts_on_one_line() -> None:
+    def draw(c: Canvas) -> None:
+        _text(c, 60, H - 140, "Nombre d'écoles : 3   Nombre de comptes élèves : 250")
+
+    doc = _one(_pdf(draw))
+    assert doc.value("schools") == 3 and doc.value("student_accounts") == 250
+    assert doc.fields["schools"].confidence >= 0.9

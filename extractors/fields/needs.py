@@ -263,11 +263,23 @@ def find_count_labels(
     out: list[LabelMatch] = []
     for page in pages:
         for line in page.lines:
-            m = match_label(line, wordings)
-            if m is not None:
-                field, start, end, exact = m
-                out.append(LabelMatch(field, page, line, start, end, exact))
+            # a line may hold two fields ("Nombre d'écoles : 3   Nombre de comptes : 250"):
+            # a label may also open after a number
+            for part in _parts(line):
+                m = match_label(part, wordings)
+                if m is not None:
+                    field, start, end, exact = m
+                    out.append(LabelMatch(field, page, part, start, end, exact))
     return out
+
+
+def _parts(line: Line) -> list[Line]:
+    parts = [line]
+    words = line.words
+    for k in range(1, len(words)):
+        if re.search(r"\d\W*$", words[k - 1].text) and words[k].text[:1].isalpha():
+            parts.append(Line(words[k:]))
+    return parts
 
 
 def match_label(
@@ -410,16 +422,24 @@ def _value_of(label: LabelMatch, labels_on_page: Sequence[LabelMatch]) -> Read:
     ocr = 1.0 if not page.ocr else None
     field = label.field
     penalty = 1.0 if label.exact else 0.95
-    rest = line.text[label.end :]
+    stop = len(line.text)
+    # the value stops where the next label of its line starts
+    for o in labels_on_page:
+        if o.line is not line and o.line.words[0] in line.words:
+            at = line.text.rfind(o.line.text)
+            if label.end <= at < stop:
+                stop = at
+    rest = line.text[label.end : stop]
     # after a colon or leader dots when there is one (qualifiers before it: "2021-2022")
     sep = re.search(r":|(?:[.…_]\s*){3,}", rest)
     after = rest[sep.end() :] if sep else rest
     text = re.sub(r"^[\s:;.…_\-–—=|]+", "", after)
+    start = stop - len(text)
+    text = text.rstrip()
     if text.strip():
-        start = len(line.text) - len(text)
         c = parse_count(text, field)
-        conf = ocr if ocr is not None else line.span_conf(start, len(line.text)) / 100.0
-        box = line.span_box(start, len(line.text))
+        conf = ocr if ocr is not None else line.span_conf(start, stop) / 100.0
+        box = line.span_box(start, stop)
         return _read(field, c, conf * penalty, page, box, text, same_line=True)
     lbox = label.box
     # the cell to its right
@@ -565,6 +585,7 @@ class TableRead:
     box: Box
     raw: str
     total_box: Box | None = None
+    schools_raw: str = ""
 
 
 def _table_counts(tables: Sequence[T.Table]) -> TableRead | None:
@@ -630,7 +651,11 @@ def _table_counts(tables: Sequence[T.Table]) -> TableRead | None:
             if bad or len(values) < n:
                 raw += f" ({n - len(values)} ligne(s) sans nombre lisible)"
         sconf = base * (0.97 if total is not None or table.source == "pdf" else 0.92)
-        read = TableRead(n, accounts, aconf, sconf, table.page, box, raw, total_box)
+        names = [r.cells[k].text for r in school_rows for k in ("school", "uai") if k in r.cells][
+            :3
+        ]
+        rows_raw = f"{n} lignes d'écoles ({', '.join(names)}{'…' if n > 3 else ''})"
+        read = TableRead(n, accounts, aconf, sconf, table.page, box, raw, total_box, rows_raw)
         if best is None or n > best.schools:
             best = read
     return best
@@ -705,7 +730,7 @@ def needs_fields(
         elif table is not None and (name == "schools" or table.accounts is not None):
             if name == "schools":
                 result = _result(
-                    table.schools, table.schools_conf, table.page, table.box, table.raw
+                    table.schools, table.schools_conf, table.page, table.box, table.schools_raw
                 )
             else:
                 result = _result(
