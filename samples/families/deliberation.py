@@ -246,8 +246,8 @@ def draw_act(ctx: Ctx, *, epci: bool = False, outcome: str | None = None) -> Act
         abstention=abstention,
         signed_on=signed_on,
         ack=ack,
-        pupils=rng.randint(40, 900),
-        schools=rng.randint(1, 6),
+        pupils=max(25, int(entity.population * rng.uniform(0.07, 0.11))),
+        schools=max(1, round(entity.population / rng.uniform(1500, 3000))),
     )
 
 
@@ -739,7 +739,8 @@ def seance_table(ctx: Ctx) -> Rendered:
     arrival = maybe_arrival(c, ctx, act)
     block_top = act.ack is not None and rng.random() < 0.5
     if act.ack and block_top:
-        fast_block(c, W - 9.2 * CM, H - 1.2 * CM, act.ack, rng)
+        fast_block(c, W - 9.2 * CM, H - 0.6 * CM, act.ack, rng)
+        w.y -= 1.2 * CM
     w.para(act.name.upper(), face=bold, size=12, after=2)
     w.para(f"Département : {DEPT_NAMES.get(act.entity.main_department, '')}", size=8.5, after=16)
     w.y = min(w.y, H - 4.2 * CM)
@@ -1144,7 +1145,8 @@ def caps_runon(ctx: Ctx) -> Rendered:
     "deliberation",
     "Plain letterhead of a large commune ('Ville de …', service line, reference), 'Séance du "
     "conseil municipal du …' and a two-line decision; 'Accusé de réception en préfecture' "
-    "block in the left margin at the top, or a separate acknowledgment page",
+    "block in the left margin at the top, or a separate acknowledgment page behind or in "
+    "front of the act",
 )
 def plain_letterhead(ctx: Ctx) -> Rendered:
     rng = ctx.rng
@@ -1152,7 +1154,9 @@ def plain_letterhead(ctx: Ctx) -> Rendered:
     face, bold = font("DejaVuSans"), font("DejaVuSans-Bold")
     buf, c = _canvas(act, "Microsoft® Word pour Microsoft 365")
     arrival = maybe_arrival(c, ctx, act)
-    style = rng.choice(("block", "page")) if act.ack else "none"
+    style = rng.choice(("block", "page", "page_first")) if act.ack else "none"
+    if style == "page_first":  # the platform's receipt printed in front of the act
+        ack_page(c, act, rng)
     if style == "block":
         fast_block(c, 1.5 * CM, H - 1.0 * CM, act.ack, rng)  # type: ignore[arg-type]
     w = Writer(c, face=face, bold=bold, size=9.5, top=H - 4.0 * CM)
@@ -1187,7 +1191,7 @@ def plain_letterhead(ctx: Ctx) -> Rendered:
     pages = w.finish()
     if style == "page":
         ack_page(c, act, rng)
-        pages += 1
+    pages += style in ("page", "page_first")
     c.save()
     shown = style != "none"
     doc = truth(act, list(range(1, pages + 1)), with_id=shown, with_receipt=shown, arrival=arrival)

@@ -241,11 +241,12 @@ def fill(
     size: float = 10,
     max_width: float | None = None,
 ) -> None:
-    """A filled-in value: by hand on paper, typed (a PDF form field's blue Helvetica, or
-    the document's own face) on a digital file."""
+    """A filled-in value: by hand on paper (unless the form was typed in Word, then
+    printed and signed), typed (a PDF form field's blue Helvetica, or the document's own
+    face) on a digital file."""
     if not text:
         return
-    if ctx.paper:
+    if ctx.paper and not ctx.extra.setdefault("typed_then_printed", ctx.rng.random() < 0.3):
         draw_hand(c, x, baseline, text, size * 1.15, ctx.rng, max_width=max_width)
         return
     c.saveState()
@@ -360,6 +361,8 @@ def colon_fields(ctx: Ctx) -> Rendered:
     rows += [(label_school, _v(needs, len(needs.schools))), (label_acc, _v(needs, needs.accounts))]
     if rng.random() < 0.5:
         rows.append(("Nombre de comptes enseignants", _v(needs, needs.teachers)))
+    if rng.random() < 0.35 and "Effectif" not in label_acc:  # pupils on roll beside accounts
+        rows.insert(-1, ("Effectif total des élèves (rentrée 2021)", _v(needs, needs.pupils)))
     rows += contact_lines(needs, rng) if not needs.blank else []
     for label, value in rows:
         w.ensure(26)
