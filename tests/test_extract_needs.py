@@ -431,3 +431,26 @@ def test_two_counts_on_one_line() -> None:
     doc = _one(_pdf(draw))
     assert doc.value("schools") == 3 and doc.value("student_accounts") == 250
     assert doc.fields["schools"].confidence >= 0.9
+
+
+def test_header_row_over_a_value_row() -> None:
+    def draw(c: Canvas) -> None:
+        head = ["Nom de la commune", "Nombre d'écoles", "Nombre de comptes élèves"]
+        _table(c, H - 140, head, [["Vallet", "3", "415"]], [170, 130, 170])
+
+    doc = _one(_pdf(draw))
+    assert doc.value("schools") == 3 and doc.value("student_accounts") == 415
+    assert doc.fields["schools"].confidence >= 0.9
+
+
+def test_counts_in_a_letter() -> None:
+    def draw(c: Canvas) -> None:
+        _text(
+            c, 60, H - 140, "Madame, Monsieur, la commune souhaite équiper ses 4 écoles publiques"
+        )
+        _text(c, 60, H - 155, "de l'ENT e-primo et demande la création de 312 comptes élèves,")
+        _text(c, 60, H - 170, "soit environ 25 élèves par classe.")
+
+    doc = _one(_pdf(draw))
+    assert doc.value("schools") == 4 and doc.value("student_accounts") == 312
+    assert doc.fields["schools"].confidence < 0.9  # prose: for a person to confirm

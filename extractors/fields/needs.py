@@ -379,6 +379,7 @@ def parse_count(text: str, field: str) -> Count:
         return Count(None, "bad", "un code UAI")
     if _POSTAL.match(t):
         return Count(None, "bad", "un code postal")
+    t = re.sub(r"^(?i:environ|env\.|soit|total|≈|~)\s*:?\s*", "", t)
     if t[:1].isalpha() and t[:1] not in "OolIS":
         return Count(None, "bad", "pas un nombre")
     n = _first_int(t)
@@ -470,7 +471,9 @@ def _value_of(label: LabelMatch, labels_on_page: Sequence[LabelMatch]) -> Read:
     ]
     if under:
         ln = min(under, key=lambda x: x.box[1])
-        if not any(o.line is ln for o in labels_on_page) and _numeric(ln.text):
+        if not any(o.line is ln for o in labels_on_page) and (
+            _numeric(ln.text) or parse_count(ln.text, field).status == "ok"
+        ):
             below = [
                 o
                 for o in page.lines
@@ -525,8 +528,9 @@ def _is_table_header(label: LabelMatch, others: Sequence[LabelMatch]) -> bool:
     row = [
         ln for ln in label.page.lines if ln is not label.line and _same_row(ln.box, label.line.box)
     ]
+    kinds = {_column_kind(ln.text) for ln in row}
     return (
-        sum(1 for ln in row if _column_kind(ln.text)) >= 1
+        bool(kinds & {"school", "uai"})
         and _column_kind(label.line.text[: label.end]) is not None
         and not any(_numeric(ln.text) for ln in row)
     )
@@ -577,7 +581,7 @@ def _line_of(text: str) -> Line:
 
 @dataclass
 class TableRead:
-    schools: int
+    schools: int | None  # None: the table names no school (no name or UAI column)
     accounts: int | None
     accounts_conf: float
     schools_conf: float
@@ -655,8 +659,11 @@ def _table_counts(tables: Sequence[T.Table]) -> TableRead | None:
             :3
         ]
         rows_raw = f"{n} lignes d'écoles ({', '.join(names)}{'…' if n > 3 else ''})"
-        read = TableRead(n, accounts, aconf, sconf, table.page, box, raw, total_box, rows_raw)
-        if best is None or n > best.schools:
+        named = bool({"school", "uai"} & kinds)
+        read = TableRead(
+            n if named else None, accounts, aconf, sconf, table.page, box, raw, total_box, rows_raw
+        )
+        if best is None or (read.schools or 0) > (best.schools or 0):
             best = read
     return best
 
@@ -713,8 +720,9 @@ def needs_fields(
         plumbed = []
     table = _table_counts(plumbed) if plumbed else None
     word_read = _table_counts(tables)
-    if table is None or (word_read is not None and word_read.schools > table.schools):
+    if table is None or (word_read is not None and (word_read.schools or 0) > (table.schools or 0)):
         table = word_read
+    prose = _prose_counts(pages, vocabulary)
 
     for name in ("schools", "student_accounts"):
         labelled = _best(reads[name])
@@ -727,7 +735,10 @@ def needs_fields(
                     conf = min(conf, 0.7)
                     raw = f"{raw} (le tableau donne {other} : {table.raw})"
             result = _result(labelled.value, conf, labelled.page, labelled.box, raw)
-        elif table is not None and (name == "schools" or table.accounts is not None):
+        elif (
+            table is not None
+            and (table.schools if name == "schools" else table.accounts) is not None
+        ):
             if name == "schools":
                 result = _result(
                     table.schools, table.schools_conf, table.page, table.box, table.schools_raw
@@ -744,6 +755,8 @@ def needs_fields(
             labelled is None or (labelled.status == "blank" and labelled.page.ocr)
         ):
             result = _legacy(pages, name)
+        if result is None and labelled is None and name in prose:
+            result = prose[name]
         if result is None and labelled is not None:
             result = _result(None, labelled.conf, labelled.page, labelled.box, labelled.raw)
         out[name] = result or FieldResult(None, 0.5, None)
@@ -760,6 +773,69 @@ def _best(reads: Sequence[Read]) -> Read | None:
             if r.status == status:
                 return r
     return None
+
+
+# --------------------------------------------------------------------------- prose
+
+
+def _prose_counts(
+    pages: Sequence[Page], vocabulary: Mapping[str, Sequence[str]] | None
+) -> dict[str, FieldResult]:
+    """Counts written in sentences, the number before the noun ("nos 4 écoles publiques",
+    "la création de 312 comptes élèves"): one value per field, else none (two different
+    numbers of schools in the text are not a count staff can trust)."""
+    wordings = [w for w in _wordings(vocabulary) if w.head]
+    out: dict[str, FieldResult] = {}
+    seen: dict[str, list[tuple[int, Page, Box, str]]] = {}
+    for page in pages:
+        for line in page.lines:
+            words = [t for t in _tokens(line.text) if t[0] not in "()[]:"]
+            for i, (tok, start, _) in enumerate(words[:-1]):
+                if not tok.isdigit() or (i > 0 and words[i - 1][0].isdigit()):
+                    continue
+                # "1 020 élèves": a thousands group after the number
+                j = i + 1
+                number = tok
+                while j < len(words) and re.fullmatch(r"\d{3}", words[j][0]) and len(number) <= 3:
+                    number += words[j][0]
+                    j += 1
+                head = _noun_first(words, j, [w for w in wordings if not w.needs_count])
+                if head is None:
+                    head = next(
+                        (
+                            (w, j + len(w.head), True)
+                            for w in wordings
+                            if j + len(w.head) <= len(words)
+                            and all(
+                                _same_word(words[j + k][0], w.head[k]) for k in range(len(w.head))
+                            )
+                        ),
+                        None,
+                    )
+                if head is None or head[0].field is None:
+                    continue
+                after = [t for t, _, _ in words[head[1] : head[1] + 2]]
+                if after[:1] == ["par"]:
+                    continue  # "25 élèves par classe"
+                field = head[0].field
+                value = int(number)
+                lo, hi = RANGES[field]
+                if not lo <= value <= hi or (len(number) == 4 and 2019 <= value <= 2030):
+                    continue
+                end = words[head[1] - 1][2]
+                box = line.span_box(start, end)
+                seen.setdefault(field, []).append((value, page, box, line.text[start:end]))
+    for field, found in seen.items():
+        values = {v for v, _, _, _ in found}
+        v, page, box, raw = found[0]
+        if len(values) == 1:
+            out[field] = _result(v, 0.8 if not page.ocr else 0.7, page, box, raw)
+        else:
+            listed = ", ".join(r for _, _, _, r in found[:4])
+            out[field] = _result(
+                None, 0.3, page, box, f"plusieurs nombres dans le texte : {listed}"
+            )
+    return out
 
 
 # --------------------------------------------------------------------------- fallbacks
