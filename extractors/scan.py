@@ -162,7 +162,7 @@ def _ocr_page(source: PageSource, limits: Limits, labels: Mapping[str, str]) -> 
     proc_words = without_ghosts([w for w in words if w.conf >= 0])
     folded = fold(ocr_text(proc_words))
     targets: list[tuple[str, str | None]] = []
-    if signature.has_block(folded, labels):
+    if signature.has_block(folded, labels, cues=False):
         keys = ("collectivity", "role", "name", "date")
         targets += [(labels[k], None) for k in keys if k in labels]
     if any(fold(label) in folded for label in COUNT_LABELS):

@@ -71,8 +71,11 @@ class Zone:
     cues: tuple[Box, ...] = ()  # the member's cue lines
 
 
-def has_block(text_folded: str, labels: Mapping[str, str], *, exact: bool = False) -> bool:
-    """Cheap test on a page's folded text: may it hold a signature block?"""
+def has_block(
+    text_folded: str, labels: Mapping[str, str], *, exact: bool = False, cues: bool = True
+) -> bool:
+    """Cheap test on a page's folded text: may it hold a signature block? (the campaign's
+    signatory labels; with ``cues``, any cue line of a signature block too)"""
     from extractors.textmatch import clean_label, fuzzy_find
 
     flat = " ".join(text_folded.split())
@@ -81,6 +84,8 @@ def has_block(text_folded: str, labels: Mapping[str, str], *, exact: bool = Fals
         not exact and any(fuzzy_find(flat, n, 0.8) for n in needles)
     ):
         return True
+    if not cues:
+        return False
     for raw in text_folded.splitlines() or [text_folded]:
         t = normalize(raw)
         if t and _cue_kind(t, fuzzy=not exact):

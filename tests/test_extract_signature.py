@@ -336,3 +336,54 @@ def test_unsigned_scan_is_never_confidently_unsigned() -> None:
     assert f.value is not True, f
     assert f.value is False and f.confidence <= 0.5
     assert f.evidence is not None and f.evidence.box is not None and f.evidence.box[2] < 335
+
+
+# --------------------------------------------------------------------------- the zone
+
+
+def _lines(rows: list[tuple[float, float, str]]) -> list:
+    from extractors.pages import Word, build_lines
+
+    words = []
+    for x, y, text in rows:
+        cx = x
+        for token in text.split():
+            words.append(Word(token, (cx, y, cx + 5.5 * len(token), y + 10), 90.0))
+            cx += 5.5 * len(token) + 3
+    return build_lines(words, 595.0)
+
+
+def test_zone_stops_above_the_rectors_block_under_it() -> None:
+    from extractors.signature import find_zone
+
+    lines = _lines(
+        [
+            (60, 300, "Fait à Rezé, le 12 janvier 2022"),
+            (60, 330, "Pour la commune de Rezé,"),
+            (60, 344, "Le Maire,"),
+            (60, 460, "Pour le recteur de l'académie de Nantes,"),
+            (60, 474, "Le secrétaire général,"),
+        ]
+    )
+    zone = find_zone(lines, 595.0, 842.0, 1.0, {})
+    assert zone is not None and zone.by_label
+    x0, y0, _x1, y1 = zone.box
+    assert y0 <= 300 and 344 < y1 <= 460  # down to the rector's block, not into it
+    assert x0 <= 60
+
+
+def test_zone_found_by_ocr_slips_and_on_the_members_side() -> None:
+    from extractors.signature import find_zone
+
+    lines = _lines(
+        [
+            (60, 300, "Le recteur de l'académie,"),
+            (60, 320, "Date et signature"),
+            (330, 300, "Pour la cornmune,"),
+            (330, 320, "Date et signatnre :"),
+        ]
+    )
+    zone = find_zone(lines, 595.0, 842.0, 1.0, {})
+    assert zone is not None
+    x0, _y0, _x1, _y1 = zone.box
+    assert x0 > 200  # the member's column on the right, the rector's on the left left out
