@@ -177,6 +177,7 @@ def _read_rows(
     *,
     start_y: float,
     numeric: Callable[[str], bool],
+    stop: Callable[[str], bool] | None = None,
 ) -> bool:
     """Append the rows of ``page`` under ``start_y`` that fit ``columns``; True when the
     table ended on this page (a total row, a gap, prose), False when it ran to the end."""
@@ -189,12 +190,18 @@ def _read_rows(
             continue
         h = _height(row)
         gap = top - prev_bottom
-        limit = 3.0 * max(h, h0) + (pitch or 12.0)
-        if gap > limit:
-            return True
+        # the rows' own spacing and some room (before two rows: the header's)
+        limit = 3.0 * max(h, h0) + 12.0 if pitch is None else max(pitch - h, 0.0) + 1.5 * max(h, h0)
         cells, across = _assign(row, columns)
+        if gap > limit:
+            # empty ruled rows may come before the total row at the foot of the grid
+            if cells and _is_total(cells, columns) and gap < 15 * (pitch or 2.0 * h0):
+                table.total = Row(page, cells, union_boxes(w.box for w in row), total=True)
+            return True
         if not cells:
             continue
+        if stop is not None and stop(" ".join(w.text for w in row)):
+            return True  # a form's next field under the table
         if across and not any(numeric(c.text) for c in cells.values()):
             return True  # a sentence under the table ("Fait à … le …")
         if _SUBTOTAL.match(fold(min(cells.values(), key=lambda c: c.box[0]).text)):
@@ -206,7 +213,12 @@ def _read_rows(
             return True
         # a wrapped cell's second line: close under the previous row, no number in it
         last = table.rows[-1] if table.rows and table.rows[-1].page is page else None
-        if last is not None and gap < 0.45 * h and not any(numeric(c.text) for c in cells.values()):
+        if (
+            last is not None
+            and gap < 0.8 * h
+            and (pitch is None or gap < 0.5 * max(pitch - h, 0.0))
+            and not any(numeric(c.text) for c in cells.values())
+        ):
             for k, c in cells.items():
                 old = last.cells.get(k)
                 last.cells[k] = (
@@ -238,12 +250,14 @@ def read_tables(
     *,
     numeric: Callable[[str], bool] = lambda t: bool(re.fullmatch(r"[\d\s.]+", t.strip())),
     continues: Callable[[Row], bool] | None = None,
+    stop: Callable[[str], bool] | None = None,
 ) -> list[Table]:
     """Tables of ``pages`` read from their words: each header row (cells named by
     ``kind_of``, two kinds at least), the rows under it by column, the total row apart. A
     table that runs to the foot of its page goes on on the next page, under a repeated
     header or, without one, from the top rows that fit its columns (``continues`` says
-    which rows belong: by default, rows with a number in some column)."""
+    which rows belong: by default, rows with a number in some column); a row for which
+    ``stop`` is true (its text: a form's next label) ends a table."""
     tables: list[Table] = []
     open_table: Table | None = None
     for page in pages:
@@ -274,7 +288,13 @@ def read_tables(
                 start = min(w.box[1] for w in rows[first])
                 limit = headers[0][0] if headers else len(rows)
                 ended = _read_rows(
-                    page, rows[first:limit], cont.columns, cont, start_y=start, numeric=numeric
+                    page,
+                    rows[first:limit],
+                    cont.columns,
+                    cont,
+                    start_y=start,
+                    numeric=numeric,
+                    stop=stop,
                 )
                 open_table = None if ended else cont
             else:
@@ -317,7 +337,7 @@ def read_tables(
                 tables.append(table)
             end = headers[n + 1][0] if n + 1 < len(headers) else len(rows)
             ended = _read_rows(
-                page, rows[j:end], cols, table, start_y=header_box[3], numeric=numeric
+                page, rows[j:end], cols, table, start_y=header_box[3], numeric=numeric, stop=stop
             )
             open_table = None if ended else table
     return tables

@@ -454,3 +454,65 @@ def test_counts_in_a_letter() -> None:
     doc = _one(_pdf(draw))
     assert doc.value("schools") == 4 and doc.value("student_accounts") == 312
     assert doc.fields["schools"].confidence < 0.9  # prose: for a person to confirm
+
+
+def _two_line_header(c: Canvas) -> None:
+    xs = [50, 290, 380, 500]
+    y = H - 140
+    c.rect(50, y - 30, 450, 30)
+    for x in xs[1:-1]:
+        c.line(x, y - 30, x, y)
+    c.setFont("Helvetica-Bold", 9)
+    c.drawString(54, y - 12, "Nom de l'école")
+    c.drawString(294, y - 12, "Code")
+    c.drawString(294, y - 23, "UAI")
+    c.drawString(384, y - 12, "Nombre de")
+    c.drawString(384, y - 23, "comptes élèves")
+    y -= 30
+    c.setFont("Helvetica", 9)
+    for s in SCHOOLS:
+        c.rect(50, y - 20, 450, 20)
+        for x in xs[1:-1]:
+            c.line(x, y - 20, x, y)
+        c.drawString(54, y - 14, s[0])
+        c.drawString(294, y - 14, s[1])
+        c.drawRightString(490, y - 14, s[3])  # right-aligned counts
+        y -= 20
+
+
+def _wrapped_names(c: Canvas) -> None:
+    y = H - 140
+    c.setFont("Helvetica-Bold", 9)
+    for x, t in zip((54, 204, 304), ("École", "Commune", "Élèves"), strict=True):
+        c.drawString(x, y - 14, t)
+    y -= 20
+    c.setFont("Helvetica", 9)
+    for s in SCHOOLS:
+        kind, name = s[0].split(" ", 1)[1].split(" ", 1)
+        c.drawString(54, y - 10, f"École {kind}")
+        c.drawString(54, y - 20, name)  # the name wraps onto a second line
+        c.drawString(204, y - 10, "Vallet")
+        c.drawString(304, y - 10, s[3])
+        y -= 30
+    c.drawString(54, y - 10, "Total")
+    c.drawString(304, y - 10, "415")
+
+
+def _table_then_label(c: Canvas) -> None:
+    rows = [[s[0], s[3]] for s in SCHOOLS]
+    _table(c, H - 140, ["Établissement scolaire", "Nombre d'élèves"], rows, [250, 120])
+    _text(c, 60, H - 260, "Nombre total d'écoles : 3")
+
+
+def _empty_rows_before_total(c: Canvas) -> None:
+    rows = [[s[0], s[1], s[3]] for s in SCHOOLS] + [["", "", ""]] * 6 + [["TOTAL", "", "415"]]
+    _table(c, H - 140, ["École", "UAI", "Comptes élèves"], rows, [250, 90, 100])
+
+
+@pytest.mark.parametrize(
+    "draw", [_two_line_header, _wrapped_names, _table_then_label, _empty_rows_before_total]
+)
+def test_school_table_shapes(draw: Draw) -> None:
+    doc = _one(_pdf(draw))
+    assert doc.value("schools") == 3 and doc.value("student_accounts") == 415
+    assert doc.fields["student_accounts"].confidence >= 0.85

@@ -575,6 +575,13 @@ def _column_kind(text: str) -> str | None:
     return None
 
 
+def _ends_table(text: str) -> bool:
+    """A row under a school table that is the form's next field, not a school."""
+    if match_label(_line_of(text)) is not None:
+        return True
+    return bool(re.match(r"\W*(fait a|fait le|date|signature|cachet|le maire)\b", fold(text)))
+
+
 def _line_of(text: str) -> Line:
     return Line([Word(t, (0.0, 0.0, 1.0, 1.0)) for t in text.split()])
 
@@ -711,7 +718,7 @@ def needs_fields(
         out["collectivity"] = _result(None, 0.6, coll.page, coll.box, "")
 
     reads = labelled_counts(pages, vocabulary)
-    word_tables = T.read_tables(pages, _column_kind, numeric=_numeric)
+    word_tables = T.read_tables(pages, _column_kind, numeric=_numeric, stop=_ends_table)
     tables = word_tables
     try:
         plumbed = _digital_tables(pages, pdf, word_tables)
