@@ -16,9 +16,9 @@ truth, in ``samples.model``'s form: ``{"type", "pages", "fields"}`` with every f
 ``extractors.model.FIELD_NAMES[type]`` (``None`` where the document leaves it blank,
 dates ISO), plus ``arrival_stamp_date`` when the first page bears one.
 
-``tuned_on`` is False for every family here: whoever writes extraction rules does not
-read this folder. A family becomes ``tuned_on=True`` the day a rule is written while
-looking at it, and then stops counting in the held-out figure.
+``tuned_on`` is False for a family whoever writes extraction rules has not looked at; a
+family becomes ``tuned_on=True`` (``TUNED_ON``) the day a rule is written while looking
+at its misses, and then stops counting in the held-out figure.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ import importlib
 import json
 import random
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -56,8 +56,21 @@ class Family:
 
 _REGISTRY: dict[str, Family] = {}
 
+# Families an extraction rule was written while looking at (their misses read one by one):
+# they count in the overall figure, not in the held-out one.
+TUNED_ON = frozenset(
+    {
+        "deliberation.caps_runon",
+        "deliberation.epci_council",
+        "needs_form.label_cells",
+        "needs_form.prose_letter",
+    }
+)
+
 
 def register(family: Family) -> Family:
+    if family.name in TUNED_ON and not family.tuned_on:
+        family = replace(family, tuned_on=True)
     if family.piece not in PIECES:
         raise ValueError(f"unknown piece {family.piece!r}")
     if family.name in _REGISTRY:
