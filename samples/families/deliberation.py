@@ -120,6 +120,15 @@ class Act:
         return self.contre == 0 and self.abstention == 0
 
 
+def role_of(p: Person, rng: random.Random, epci: bool) -> str:
+    """The signatory's role, in the feminine for a woman ("Présidente", "Vice-présidente")."""
+    role = mayor_role(p, rng, epci=epci)
+    if p.female and role.endswith("résident"):
+        role = role.replace("Le Président", "La Présidente") + "e"
+        role = role.replace("ee", "e")
+    return role
+
+
 def rng_free_mayor(p: Person) -> str:
     return "Madame le Maire" if p.female else "Monsieur le Maire"
 
@@ -235,7 +244,7 @@ def draw_act(ctx: Ctx, *, epci: bool = False, outcome: str | None = None) -> Act
         number=number,
         outcome=outcome,
         chair=chair,
-        chair_role=mayor_role(chair, rng, epci=epci),
+        chair_role=role_of(chair, rng, epci),
         secretary=person(rng),
         members=[chair] + [person(rng) for _ in range(in_office - 1)],
         in_office=in_office,

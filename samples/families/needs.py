@@ -33,13 +33,14 @@ from samples.families.common import (
     draw_hand,
     font,
     long_date,
-    mayor_role,
     new_canvas,
     pen_signature,
     person,
     round_seal,
+    strip_accents,
     words,
 )
+from samples.families.deliberation import epci_full_name, pick_commune, role_of
 from samples.roster import Entity, load_roster
 
 CM = 72 / 2.54
@@ -144,7 +145,7 @@ def draw_schools(entity: Entity, rng: random.Random, n: int) -> list[School]:
         if "maternelle" in kind:
             accounts = rng.choice((0, pupils, pupils // 2))
         else:
-            accounts = pupils if rng.random() < 0.6 else pupils + rng.randint(-20, 10)
+            accounts = pupils if rng.random() < 0.6 else pupils - rng.randint(0, 20)
         out.append(
             School(
                 f"{kind} {patron}",
@@ -170,8 +171,6 @@ def draw_needs(
 ) -> Needs:
     """The needs of ``ctx.entity`` (with ``many``, of a collectivity with twenty-odd
     schools: a large town or an EPCI, drawn from the roster when the entity is small)."""
-    from samples.families.deliberation import epci_full_name, pick_commune
-
     rng = ctx.rng
     e = ctx.entity
     if many and e.population < 40000:
@@ -199,7 +198,7 @@ def draw_needs(
         teachers=rng.randint(2, 40),
         contact=person(rng),
         signatory=signatory,
-        role=mayor_role(signatory, rng, epci=epci),
+        role=role_of(signatory, rng, epci),
         blank=blank,
         name_left_blank=blank and rng.random() < 0.5,
         day=dt.date(2021, 12, 1) + dt.timedelta(days=rng.randrange(0, 40)),
@@ -295,7 +294,14 @@ def sign_zone(c: Canvas, ctx: Ctx, needs: Needs, x: float, y: float, face: str) 
         pen_signature(c, x + 30, y - 85, 110, 40, rng)
         if rng.random() < 0.6:
             label = needs.name if needs.epci else f"Mairie {de(needs.place)}"
-            round_seal(c, x + 200, y - 60, 34, label, rng, centre="LE MAIRE")
+            centre = "LE\nPRÉSIDENT" if needs.epci else "LE MAIRE"
+            round_seal(c, x + 200, y - 60, 34, label, rng, centre=centre)
+
+
+def domain(place: str, cut: int) -> str:
+    """A town hall's mail domain from its name: "saint-hilaire-de-clisson" cut short."""
+    low = strip_accents(place.lower()).replace(" ", "-").replace("'", "-")
+    return low[:cut].strip("-")
 
 
 def phone_number(rng: random.Random) -> str:
@@ -304,7 +310,7 @@ def phone_number(rng: random.Random) -> str:
 
 def contact_lines(needs: Needs, rng: random.Random) -> list[tuple[str, str]]:
     phone = phone_number(rng)
-    mail = f"mairie@{needs.place.lower().replace(' ', '-').replace(chr(39), '')[:18]}.fr"
+    mail = f"mairie@{domain(needs.place, 18)}.fr"
     return [
         ("Nom du référent", f"{needs.contact.first} {needs.contact.last}"),
         ("Téléphone", phone),
@@ -836,7 +842,7 @@ def boxed_next_line(ctx: Ctx) -> Rendered:
         ("Nom et prénom du contact", "" if needs.blank else needs.contact.written(rng), 0.48),
         (
             "Courriel du contact",
-            "" if needs.blank else f"ecoles@{needs.place.lower().replace(' ', '')[:14]}.fr",
+            "" if needs.blank else f"ecoles@{domain(needs.place, 14)}.fr",
             0.48,
         ),
     ]
