@@ -62,6 +62,7 @@ LINE_TITLES: dict[str, tuple[str, ...]] = {
         r"seance du",
         r"(conseil municipal|conseil communautaire|conseil syndical|comite syndical) du \d",
         r"deliberation\b(?! du conseil municipal du \d)",
+        r"accuse de reception\b",
     ),
     "needs_form": (
         r"expression des b",
@@ -149,6 +150,8 @@ class PageClass:
     page_of: tuple[int, int] | None = None
     articles: int = 0  # lines opening with "Article N": a convention's body
     title_line: int = 0  # the title's line in the page's heading
+    ack: bool = False  # the prefecture's acknowledgment of an act (act id, receipt)
+    opens_act: bool = False  # the heading opens an act ("Extrait du registre…")
 
     @property
     def best(self) -> str | None:
@@ -199,6 +202,25 @@ _OTHER_TOP = re.compile(
 )
 # "Pour extrait conforme au registre des délibérations": the act's closing formula
 _CERTIFIES = re.compile(r"(conforme|certifie|pour extrait)\W*(a |au |a l')?\W*$")
+# "… autorise le maire à signer la convention constitutive": a piece named after an
+# article or a preposition is cited, not a title
+_CITES = re.compile(
+    r"\b(la|le|les|l'|de|du|des|d'|a|au|aux|sur|par|une|un|cette|ladite|sa|son|leur|votre"
+    r"|notre|cet|ce)\s*$"
+)
+_SUBJECT = re.compile(r"^\W*objet\s*:\s*(.+)$", re.M)
+_NEEDS_SUBJECT = re.compile(
+    r"expression des besoins|fiche (de |d'expression des )?besoins|recensement des besoins"
+    r"|tableau d'engagement|annexe\s*(n\s?[°o]\s*)?2\b"
+)
+_ACK = re.compile(
+    r"accuse de reception|recu en prefecture|date de reception prefecture|teletransmission"
+)
+_OPENS_ACT = re.compile(
+    _LEAD + r"(seance du|(conseil municipal|conseil communautaire|conseil syndical|comite "
+    r"syndical) du \d|deliberation n\s?[°o]|dcm n\s?[°o])"
+)
+_OPENS_ACT_ANYWHERE = re.compile(r"extrait du (registre|proces)|registre des deliberations")
 _RUN_TOGETHER = re.compile(r"[a-z]{20,}")
 
 
@@ -208,7 +230,9 @@ def _heading_like(lines: Sequence[str], i: int, longest: int) -> bool:
     if i == 0:
         return True
     prev = lines[i - 1].rstrip()
-    return len(prev) < 0.7 * longest or prev.endswith((".", ":", ";", "!", "?", "»", ")"))
+    if prev.endswith(":"):
+        return False  # the value of a label ("Objet de l'acte : / Convention …")
+    return len(prev) < 0.7 * longest or prev.endswith((".", ";", "!", "?", "»", ")"))
 
 
 def find_title(
@@ -232,6 +256,7 @@ def find_title(
                     m
                     and not (listed and t == "needs_form")
                     and not _CERTIFIES.search(line[max(0, m.start() - 30) : m.start()])
+                    and not _CITES.search(line[max(0, m.start() - 30) : m.start()])
                 ):
                     found.append((i, m.start(), t, False))
         if listed or not _heading_like(head_lines, i, longest):
@@ -305,8 +330,30 @@ def classify_page(page: Page, keywords: Mapping[str, Sequence[str]] | None = Non
     letter = bool(LETTER.search(flat)) and scores["convention"] < 6
     if letter:
         title = None
+        subject = _SUBJECT.search(text)
+        if subject and scores["needs_form"] >= 2 and _NEEDS_SUBJECT.search(subject.group(1)):
+            # "Objet : expression des besoins (annexe 2)" over the counts: the letter is
+            # the needs form, written as a letter
+            letter, title = False, "needs_form"
+            scores["needs_form"] += 3
     articles = sum(1 for ln in text.splitlines() if _ARTICLE.match(ln))
-    return PageClass(scores, title, letter, blank, page_of, articles, found[1] if found else 0)
+    opens = any(_OPENS_ACT.match(ln) or _OPENS_ACT_ANYWHERE.search(ln) for ln in head_lines)
+    return PageClass(
+        scores,
+        title,
+        letter,
+        blank,
+        page_of,
+        articles,
+        found[1] if found else 0,
+        ack=_ACK.search(flat) is not None and bool(find_act_ids(page.text)),
+        opens_act=opens,
+    )
+
+
+def _is_ack(page: Page) -> bool:
+    flat = " ".join(fold(page.text).split())
+    return _ACK.search(flat) is not None and bool(find_act_ids(page.text))
 
 
 def split_pages(
@@ -372,8 +419,17 @@ def _goes_on(cur: Split, pc: PageClass, best: str) -> bool:
 
 
 def _same_piece(cur: Split, pc: PageClass) -> bool:
-    """A deliberation's second page often repeats "conseil municipal" near its top."""
+    """A deliberation's second page often repeats "conseil municipal" near its top; the
+    prefecture's acknowledgment of an act is part of it, printed after it (the act has no
+    act id yet) or before it (the act opens on the next page)."""
     if cur.type != "deliberation" or len(cur.pages) == 0:
         return False
+    if pc.title == "deliberation":
+        cur_acks = [_is_ack(p) for p in cur.pages]
+        has_id = any(find_act_ids(p.text) for p in cur.pages)
+        if pc.ack and not pc.opens_act and not has_id:
+            return True
+        if all(cur_acks) and pc.opens_act and not pc.ack:
+            return True
     strong_start = pc.scores["deliberation"] >= 9
     return not strong_start and pc.title == "deliberation" and pc.scores["deliberation"] < 7

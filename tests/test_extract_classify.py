@@ -94,3 +94,51 @@ def test_minutes_pages_go_on_with_the_minutes() -> None:
         ("other", [1, 2]),
         ("deliberation", [3]),
     ]
+
+
+ACK = (
+    "Accusé de réception - Contrôle de légalité\nPréfecture de la Sarthe\n"
+    "Date de réception préfecture : 06/12/2021\n"
+    "Identifiant unique de l'acte : 072-200070373-20211126-2021_059-DE"
+)
+ACT = (
+    "EXTRAIT DU REGISTRE DES DÉLIBÉRATIONS DU CONSEIL COMMUNAUTAIRE\nSéance du 26 novembre 2021\n"
+    "Après en avoir délibéré, le conseil autorise le Président à signer la convention. Votants : 30"
+)
+
+
+@pytest.mark.parametrize("order", ["act_first", "ack_first"])
+def test_acknowledgment_page_belongs_to_its_act(order: str) -> None:
+    texts = [ACT, ACK] if order == "act_first" else [ACK, ACT]
+    splits = split_pages([_page(i + 1, t) for i, t in enumerate(texts)])
+    assert [(s.type, [p.number for p in s.pages]) for s in splits] == [("deliberation", [1, 2])]
+
+
+def test_two_acts_stay_two() -> None:
+    act2 = ACT.replace("2021_059", "2021_060") + "\n" + ACK.replace("2021_059", "2021_060")
+    splits = split_pages([_page(1, ACT + "\n" + ACK), _page(2, act2)])
+    assert [len(s.pages) for s in splits] == [1, 1]
+
+
+def test_act_citing_the_convention_is_no_convention() -> None:
+    text = (
+        "Le conseil municipal, après en avoir délibéré :\n"
+        "autorise le maire à signer la convention constitutive du groupement de commandes ;\n"
+        "Accusé de réception en préfecture\n072-933368573-20211103-DEL2021_155-DE"
+    )
+    (split,) = split_pages([_page(1, text)])
+    assert split.type == "deliberation"
+
+
+def test_letter_whose_subject_is_the_needs_form_is_the_needs_form() -> None:
+    text = (
+        "Mairie de Saint-Mars\nObjet : ENT e-primo – expression des besoins (annexe 2)\n"
+        "Madame, Monsieur,\nLa commune compte 2 écoles publiques. Nous souhaitons 85 comptes "
+        "élèves.\nJe vous prie d'agréer, Madame, Monsieur, l'expression de mes salutations "
+        "distinguées."
+    )
+    (split,) = split_pages([_page(1, text)])
+    assert split.type == "needs_form"
+    cover = text.replace("expression des besoins (annexe 2)", "adhésion au groupement")
+    (split,) = split_pages([_page(1, cover)])
+    assert split.type == "other"

@@ -123,12 +123,19 @@ def _collectivity_heading(pages: Sequence[Page]) -> FieldResult | None:
 _MEETING_BEFORE = re.compile(
     r"(seance (publique )?(ordinaire )?du|reuni[e]?s?( en seance)?( publique)?( le)?|"
     r"(conseil municipal|conseil communautaire|conseil syndical|comite syndical) du|"
-    r"session du|en date du|l'an|l'an [a-z\- ]{4,60},? le)\s*[:,]?\s*"
+    r"session du|en date du|l'an|l'an [^.;\d]{4,60}?,? le)\s*[:,]?\s*"
     r"(lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche)?\s*$"
 )
 _NOT_MEETING = re.compile(
     r"(convocation|affich|transmis|reception|recu|envoye|teletransmission|publi|executoire"
     r"|courrier|conforme|signe|fait a|notifi)"
+)
+
+
+# a date of something the act cites: "le courrier du recteur en date du 18 octobre 2021"
+_CITED_DOC = re.compile(
+    r"(courrier|lettre|circulaire|decret|arrete|loi|ordonnance|convention|mail|courriel)\b"
+    r"[^.;]{0,60}$"
 )
 
 
@@ -138,14 +145,15 @@ def _meeting_date(pages: Sequence[Page], phrases: Sequence[str] = ()) -> FieldRe
         text = loc.line.text
         f = loc.folded
         for dm in find_dates(text):
-            before = f[max(0, dm.start - 50) : dm.start]
+            before = f[max(0, dm.start - 70) : dm.start]
             if dm.raw and fold(dm.raw).startswith("l'an"):
                 score = 0.9
-            elif _MEETING_BEFORE.search(before) or _labelled(before, phrases):
-                score = 0.95
+            elif (m := _MEETING_BEFORE.search(before)) or _labelled(before, phrases):
+                # "en date du" also dates letters and acts the délibération cites
+                score = 0.8 if m is not None and m.group(0).startswith("en date") else 0.95
             else:
                 continue
-            if _NOT_MEETING.search(before[-25:]):
+            if _NOT_MEETING.search(before[-25:]) or _CITED_DOC.search(before):
                 continue
             if best is None or score > best[0]:
                 best = (score, dm, loc)
@@ -223,7 +231,9 @@ _RECEIPT = re.compile(
     r"|accuse de reception (en prefecture )?(du|le)"
     r"|recu par (le representant|les services) de l'etat( le)?"
     r"|date de reception (par le representant de l'etat|par la prefecture|prefecture)"
-    r"|rendu executoire apres (depot|reception) en (sous-)?prefecture le)\s*:?\s*$"
+    r"|rendu executoire apres (depot|reception) en (sous-)?prefecture le"
+    r"|date de depot (de l'acte|en prefecture)|date de reception de l'accuse de reception)"
+    r"\s*:?\s*$"
 )
 
 
