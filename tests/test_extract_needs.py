@@ -516,3 +516,24 @@ def test_school_table_shapes(draw: Draw) -> None:
     doc = _one(_pdf(draw))
     assert doc.value("schools") == 3 and doc.value("student_accounts") == 415
     assert doc.fields["student_accounts"].confidence >= 0.85
+
+
+def test_tight_ruled_cells_read_by_pdfplumber() -> None:
+    # the cells' texts run into each other (4 pt apart): the words alone would join a
+    # school's name and its count; the ruled grid tells them apart
+    def draw(c: Canvas) -> None:
+        c.setFont("Helvetica", 9)
+        name_w = max(c.stringWidth(s[0], "Helvetica", 9) for s in SCHOOLS) + 3
+        xs = [50, 50 + name_w, 50 + name_w + 40]
+        y = H - 140
+        for i, row in enumerate([("Nom de l'école", "Élèves"), *((s[0], s[3]) for s in SCHOOLS)]):
+            c.rect(xs[0], y - 16, xs[2] - xs[0], 16)
+            c.line(xs[1], y - 16, xs[1], y)
+            c.setFont("Helvetica-Bold" if i == 0 else "Helvetica", 9)
+            c.drawString(xs[0] + 1, y - 11, row[0])
+            c.drawString(xs[1] + 1.5, y - 11, row[1])
+            y -= 16
+
+    data = _pdf(draw)
+    doc = _one(data)
+    assert doc.value("schools") == 3 and doc.value("student_accounts") == 415

@@ -17,6 +17,7 @@ flagged).
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 from collections.abc import Mapping, Sequence
@@ -197,6 +198,11 @@ def _wordings(vocabulary: Mapping[str, Sequence[str]] | None) -> list[Wording]:
     return out
 
 
+@functools.cache
+def _default_wordings() -> list[Wording]:
+    return _wordings(None)
+
+
 @dataclass
 class LabelMatch:
     field: str
@@ -286,7 +292,7 @@ def match_label(
     line: Line, wordings: Sequence[Wording] | None = None
 ) -> tuple[str, int, int, bool] | None:
     """(field, start, end, exact) of the count label a line opens, if it opens one."""
-    wordings = wordings if wordings is not None else _wordings(None)
+    wordings = wordings if wordings is not None else _default_wordings()
     toks = _tokens(line.text)
     words = [t for t in toks if t[0] not in "()[]:"]
     if not words:
@@ -719,16 +725,24 @@ def needs_fields(
 
     reads = labelled_counts(pages, vocabulary)
     word_tables = T.read_tables(pages, _column_kind, numeric=_numeric, stop=_ends_table)
-    tables = word_tables
-    try:
-        plumbed = _digital_tables(pages, pdf, word_tables)
-    except Exception:  # pdfplumber's failure must not lose the word tables
-        log.debug("pdf tables failed", exc_info=True)
-        plumbed = []
-    table = _table_counts(plumbed) if plumbed else None
-    word_read = _table_counts(tables)
-    if table is None or (word_read is not None and (word_read.schools or 0) > (table.schools or 0)):
-        table = word_read
+    table = _table_counts(word_tables)
+    if table is None or table.accounts_conf < 0.9:
+        # the words' reading is not confirmed by its total: a digital PDF's ruled cells,
+        # by pdfplumber (slower: only then)
+        try:
+            plumbed = _table_counts(_digital_tables(pages, pdf, word_tables))
+        except Exception:  # pdfplumber's failure must not lose the word tables
+            log.debug("pdf tables failed", exc_info=True)
+            plumbed = None
+        if plumbed is not None and (
+            table is None
+            or plumbed.accounts_conf > table.accounts_conf
+            or (
+                plumbed.accounts_conf == table.accounts_conf
+                and (plumbed.schools or 0) >= (table.schools or 0)
+            )
+        ):
+            table = plumbed
     prose = _prose_counts(pages, vocabulary)
 
     for name in ("schools", "student_accounts"):
