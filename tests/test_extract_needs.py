@@ -537,3 +537,12 @@ def test_tight_ruled_cells_read_by_pdfplumber() -> None:
     data = _pdf(draw)
     doc = _one(data)
     assert doc.value("schools") == 3 and doc.value("student_accounts") == 415
+
+
+def test_pupils_column_when_the_accounts_column_is_blank() -> None:
+    def draw(c: Canvas) -> None:
+        rows = [[s[0], s[3], ""] for s in SCHOOLS]
+        _table(c, H - 140, ["École", "Effectif", "Comptes élèves"], rows, [220, 80, 110])
+
+    doc = _one(_pdf(draw))
+    assert doc.value("schools") == 3 and doc.value("student_accounts") == 415

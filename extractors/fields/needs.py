@@ -34,6 +34,7 @@ from extractors.fields.common import (
     label_value,
     label_values,
 )
+from extractors.fields.convention import collectivity_field
 from extractors.model import FieldResult
 from extractors.pages import Box, Line, Page, Word, union_boxes
 
@@ -610,6 +611,12 @@ def _table_counts(tables: Sequence[T.Table]) -> TableRead | None:
     for table in tables:
         kinds = table.kinds()
         key = "accounts" if "accounts" in kinds else "pupils" if "pupils" in kinds else None
+        if (
+            key == "accounts"
+            and "pupils" in kinds
+            and not any("accounts" in r.cells for r in [*table.rows, *filter(None, [table.total])])
+        ):
+            key = "pupils"  # the accounts' column left blank, the pupils' filled in
         if not ({"school", "uai"} & kinds) and key is None:
             continue
         school_rows = [
@@ -709,12 +716,15 @@ def needs_fields(
     label wordings per field (``{"schools": [...], "student_accounts": [...]}``), beside
     ``VOCABULARY``; ``pdf``: the file's bytes when it is a PDF (its ruled tables)."""
     out: dict[str, FieldResult] = {}
+    named = collectivity_field(pages, (vocabulary or {}).get("collectivity", ()))
     coll = label_value(
         pages,
         ["Nom de la collectivité", "Collectivité", "Commune", "Collectivité adhérente"],
         ["Département", "Nombre d'écoles"],
     )
-    if coll is not None and coll.text:
+    if named is not None and (named.value is not None or coll is None or not coll.text):
+        out["collectivity"] = named
+    elif coll is not None and coll.text:
         if coll.page.ocr:
             coll.text = clean_name(coll.text)
         out["collectivity"] = _result(
