@@ -830,6 +830,40 @@ def _date_cands(pages: Sequence[Page]) -> list[Cand]:
     return out
 
 
+def collectivity_field(pages: Sequence[Page], wordings: Sequence[str] = ()) -> FieldResult | None:
+    """The collectivity on any piece (a needs form, a letter): after a label of the
+    collectivity's (the same vocabulary as the convention's, plus ``wordings``), else the
+    letterhead's "<kind> de <Place>" at the top of the first page (not the rectorat's).
+    None when neither is there; a label with no name after it gives None with its box."""
+    cands: dict[str, list[Cand]] = {"collectivity": [], "signatory_name": [], "signatory_role": []}
+    weak: dict[str, Cand] = {}
+    extra = extra_label_words({"collectivity": list(wordings)})
+    token = _EXTRA_WORDS.set({**_EXTRA_WORDS.get(), **extra})
+    try:
+        _label_cands(pages, cands, weak)
+    finally:
+        _EXTRA_WORDS.reset(token)
+    best = _best(cands["collectivity"])
+    if best is None and pages:
+        page = pages[0]
+        for ln in page.lines:
+            if ln.box[1] > page.height * 0.3:
+                break
+            if _RECTOR.search(fold(ln.text)):
+                continue
+            span = find_collectivity(ln.text)
+            value = parse_collectivity(ln.text[span[0] : span[1]]) if span else None
+            if span and value:
+                conf = 0.75 * _ocr_factor(_ocr_conf(ln, span[0], span[1]), page)
+                best = Cand(value, conf, page, ln.span_box(span[0], span[1]), ln.text, 1)
+                break
+    if best is None:
+        best = weak.get("collectivity")
+    if best is None:
+        return None
+    return _result(best.value, best.conf, best.page, best.box, best.raw)
+
+
 def _best(found: Sequence[Cand]) -> Cand | None:
     """The most trusted value: by kind of evidence, then confidence, then the latest (the
     signature block closes the convention)."""
