@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import random
+import re
 from dataclasses import dataclass, field
 
 from reportlab.pdfgen.canvas import Canvas
@@ -1204,4 +1205,150 @@ def plain_letterhead(ctx: Ctx) -> Rendered:
     c.save()
     shown = style != "none"
     doc = truth(act, list(range(1, pages + 1)), with_id=shown, with_receipt=shown, arrival=arrival)
+    return Rendered(buf.getvalue(), [doc], pages)
+
+
+OTHER_ITEMS = (
+    (
+        "Restauration scolaire – tarifs 2022",
+        "FIXE les tarifs du restaurant scolaire applicables au 1er janvier 2022 : 3,45 € le "
+        "repas enfant, 5,80 € le repas adulte ;",
+    ),
+    (
+        "Salle polyvalente – convention de mise à disposition",
+        "AUTORISE le Maire à signer la convention de mise à disposition de la salle "
+        "polyvalente avec l'association sportive communale ;",
+    ),
+    (
+        "Budget principal – décision modificative n° 3",
+        "ADOPTE la décision modificative n° 3 du budget principal telle que présentée ;",
+    ),
+    (
+        "Personnel communal – création d'un poste d'adjoint technique",
+        "DÉCIDE la création d'un poste d'adjoint technique territorial à temps non complet "
+        "(28/35e) à compter du 1er janvier 2022 ;",
+    ),
+)
+
+
+def next_number(number: str, year: int, step: int) -> str:
+    """The act number ``step`` away: "2021-087" -> "2021-088", "87-2021" -> "88-2021"."""
+    runs = [m for m in re.finditer(r"\d+", number) if m.group() != str(year)]
+    if not runs:
+        return f"{number}-{'bis' if step > 0 else '0'}"
+    m = runs[-1]
+    digits = m.group()
+    if len(digits) > 4 and digits.startswith(str(year)):  # "DCM2021087"
+        head, tail = digits[:4], digits[4:]
+        value = f"{head}{max(1, int(tail) + step):0{len(tail)}d}"
+    else:
+        value = f"{max(1, int(digits) + step):0{len(digits)}d}"
+    return number[: m.start()] + value + number[m.end() :]
+
+
+@family(
+    "deliberation.register_sheet",
+    "deliberation",
+    "A photocopied sheet of the paper register ('Registre des délibérations – feuillet "
+    "n° …') with two acts of the same sitting one after the other, the e-primo act first or "
+    "second, each numbered, each with its own receipt line and id (or none); another act "
+    "may authorize signing something else",
+)
+def register_sheet(ctx: Ctx) -> Rendered:
+    rng = ctx.rng
+    act = draw_act(ctx, epci=False)
+    face, bold = "Times-Roman", "Times-Bold"
+    buf, c = _canvas(act, rng.choice(("Canon iR-ADV C3520", "HP LaserJet MFP", "RICOH MP C3004")))
+    arrival = maybe_arrival(c, ctx, act)
+    year = act.meeting.year
+    folio = rng.randint(40, 220)
+    w = Writer(c, face=face, bold=bold, size=10.5, top=H - 2.0 * CM)
+    c.setFont(face, 8.5)
+    c.drawString(w.left, H - 1.2 * CM, f"Registre des délibérations {year} – feuillet n° {folio}")
+    c.drawRightString(w.right, H - 1.2 * CM, act.name)
+    c.setLineWidth(0.5)
+    c.line(w.left, H - 1.4 * CM, w.right, H - 1.4 * CM)
+    w.para(
+        f"Séance du {weekday_date(act.meeting)} – {act.council}",
+        face=bold,
+        size=11,
+        align="center",
+        after=4,
+    )
+    w.para(
+        f"{register_opening(act.meeting, rng)}, à {words(act.hour[0])} heures, le {act.council} "
+        f"{de(act.place)}, légalement convoqué, s'est réuni sous la présidence de "
+        f"{act.chair.civility} {act.chair.last.upper()}, Maire. En exercice : {act.in_office} – "
+        f"Présents : {act.present} – Votants : {act.voters}. Secrétaire de séance : "
+        f"{act.secretary.written(rng)}.",
+        size=9.5,
+        after=10,
+    )
+    # the other act of the sitting, numbered just before or after the e-primo one
+    other_title, other_decision = rng.choice(OTHER_ITEMS)
+    eprimo_first = rng.random() < 0.5
+    seq = act.number
+    other_number = next_number(seq, year, 1 if eprimo_first else -1)
+    other_ack: Ack | None = None
+    if act.ack:
+        actes = other_number.replace("-", "_").replace("/", "_").upper()
+        other_ack = Ack(
+            act.ack.sent,
+            act.ack.received,
+            act.ack.published,
+            act_id(act.entity, act.meeting, actes),
+        )
+    with_id = with_receipt = False
+
+    def item(
+        number: str,
+        title: str,
+        paras: list[str],
+        lead: str,
+        arts: list[str],
+        ack: Ack | None,
+        mine: bool,
+    ) -> None:
+        nonlocal with_id, with_receipt
+        w.para(f"Délibération n° {number} – {title}", face=bold, after=5)
+        for p in paras:
+            w.para(p, after=4)
+        w.para(lead, after=3)
+        for a in arts:
+            w.para(a, indent=14, after=3)
+        if ack is not None:
+            line = f"Reçu en préfecture le {numeric(ack.received)}"
+            shows = rng.random() < 0.7 if mine else True
+            if shows:
+                line += f" – ID : {ack.id}"
+            w.para(line, face="Times-Italic", size=9, after=10)
+            if mine:
+                with_receipt, with_id = True, shows
+        else:
+            w.space(8)
+
+    other = (
+        other_number,
+        other_title,
+        [f"{act.head} présente au Conseil le point inscrit à l'ordre du jour."],
+        "Le Conseil municipal, après en avoir délibéré, à l'unanimité :",
+        [other_decision],
+        other_ack,
+        False,
+    )
+    lead, arts = decision(act, rng)
+    eprimo = (act.number, subject(rng), exposé(act, rng)[:2], lead, arts, act.ack, True)
+    for it in (eprimo, other) if eprimo_first else (other, eprimo):
+        item(*it)
+    w.para(
+        "Ainsi fait et délibéré les jour, mois et an que dessus. Au registre sont les signatures.",
+        size=9.5,
+        after=4,
+    )
+    sign_block(w, ctx, act, fait=rng.random() < 0.7)
+    pages = w.finish()
+    c.save()
+    doc = truth(
+        act, list(range(1, pages + 1)), with_id=with_id, with_receipt=with_receipt, arrival=arrival
+    )
     return Rendered(buf.getvalue(), [doc], pages)
