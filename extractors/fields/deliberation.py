@@ -54,6 +54,8 @@ def _words_before(line: Line, pos: int) -> int:
 # kinds of the collectivity that deliberates, before the others a heading names
 # ("Département de la Loire-Atlantique / Arrondissement de Nantes / Commune de Vallet")
 _ACK_LINE = re.compile(r"accuse de reception|\d{3}-\d{9}-\d{8}|teletransmission|en prefecture le")
+# what is left of a name OCR cut into pieces: short fragments, hyphens among them
+_SPLIT_WORDS = re.compile(r"(?=.*-)(?:\s+[\w'’-]{1,7}){1,4}\s*")
 _OUTER_KIND = re.compile(r"^(departement|region|conseil departemental|conseil regional)")
 _COUNCIL_OF = re.compile(
     r"(?:le |du )?(?:conseil|comite|bureau) (?:municipal|communautaire|syndical|"
@@ -81,9 +83,13 @@ def _collectivity_heading(pages: Sequence[Page]) -> FieldResult | None:
         span = find_collectivity(text)
         if span is None:
             continue
+        end = span[1]
+        if _SPLIT_WORDS.fullmatch(text[end:]):
+            end = len(text)  # "Commune de Martig ne-su r-Mayen ne": OCR cut the name
         value = parse_collectivity(text[span[0] : span[1]])
         if value is None:
             continue
+        span = (span[0], end)
         rank = 2 if _OUTER_KIND.match(fold(value)) else 0
         if any(abs(idx - a) <= 2 for a in ack):
             rank += 1
