@@ -782,9 +782,7 @@ def needs_fields(
                     table.total_box or table.box,
                     table.raw,
                 )
-        if result is None and (
-            labelled is None or (labelled.status == "blank" and labelled.page.ocr)
-        ):
+        if result is None and (labelled is None or labelled.page.ocr):
             result = _legacy(pages, name)
         if result is None and labelled is None and name in prose:
             result = prose[name]
@@ -878,10 +876,13 @@ def _legacy(pages: Sequence[Page], name: str) -> FieldResult | None:
     """The former readers (fixed wordings, fuzzy; the last rows' table), when the
     vocabulary found no value: a handwritten count OCR joined to its label."""
     found = _labelled_int(pages, _LEGACY_LABELS[name])
-    if found is not None and found.value is not None:
-        lo, hi = RANGES[name]
-        if isinstance(found.value, int) and lo <= found.value <= hi:
-            return found
+    if (
+        found is not None
+        and found.evidence is not None
+        and found.value is not None
+        and parse_count(found.evidence.raw, name).value == found.value
+    ):
+        return found
     table = _school_table(pages)
     if table is not None:
         total, n_rows, tconf, page, box, raw = table
