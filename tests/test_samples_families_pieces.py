@@ -245,6 +245,20 @@ def test_school_table_truth_is_its_rows_and_their_sum(name: str) -> None:
         assert total == f["student_accounts"], (name, i)
 
 
+def test_epci_by_commune_schools_are_a_column_sum() -> None:
+    for i in range(3):
+        r, _ = render("needs_form.epci_by_commune", False, i)
+        f = r.documents[0]["fields"]
+        with pdfplumber.open(io.BytesIO(r.pdf)) as pdf:
+            words = pdf.pages[-1].extract_words()
+        # the total row: its label, then the schools, pupils and accounts totals
+        label = next(w for w in words if norm(w["text"]) == "total")
+        line = sorted((w for w in words if abs(w["top"] - label["top"]) < 3), key=lambda w: w["x0"])
+        numbers = [int(w["text"]) for w in line if w["text"].isdigit()]
+        assert numbers[0] == f["schools"]
+        assert numbers[-1] == f["student_accounts"]
+
+
 def test_some_needs_forms_are_blank_and_some_tables_spill() -> None:
     blank = spill = 0
     for name in _needs():

@@ -1017,3 +1017,155 @@ def handwritten_grid(ctx: Ctx) -> Rendered:
     pages = w.finish()
     c.save()
     return Rendered(buf.getvalue(), [truth(needs, pages, name=written, arrival=arrival)], pages)
+
+
+def _ruled_row(
+    c: Canvas, xs: list[float], top: float, h: float, cells: list[str], face: str, size: float
+) -> None:
+    c.setFont(face, size)
+    for k, text in enumerate(cells):
+        c.rect(xs[k], top - h, xs[k + 1] - xs[k], h)
+        if text:
+            if text.replace(" ", "").isdigit():
+                c.drawRightString(xs[k + 1] - 5, top - h + 5, text)
+            else:
+                c.drawString(xs[k] + 4, top - h + 5, text)
+
+
+@family(
+    "needs_form.engagement_sections",
+    "needs_form",
+    "The rectorat's 'tableau d'engagement' in numbered sections: 1. identification (name, "
+    "SIREN, address, contact), 2. needs in a one-row table (schools, pupil accounts, "
+    "observations), 3. a 'cadre réservé au rectorat' with its own, empty, count labels",
+)
+def engagement_sections(ctx: Ctx) -> Rendered:
+    rng = ctx.rng
+    needs = draw_needs(ctx)
+    face, bold = font("DejaVuSans"), font("DejaVuSans-Bold")
+    buf, c = _canvas(needs, "Microsoft® Word 2016")
+    arrival = maybe_arrival(c, ctx, needs)
+    w = Writer(c, face=face, bold=bold, size=9.5)
+    intro_heading(w, rng, bold=bold)
+    w.para("1. Identification de la collectivité", face=bold, size=10.5, after=6)
+    ident = [
+        ("Nom de la collectivité :", needs.shown_name),
+        ("N° SIREN :", "" if needs.name_left_blank else needs.entity.siren),
+        ("Adresse :", "" if needs.name_left_blank else f"{rng.randint(1, 30)} place de la Mairie"),
+        ("Contact (nom, fonction) :", "" if needs.blank else needs.contact.written(rng)),
+    ]
+    for label, value in ident:
+        w.y -= 16
+        c.setFont(face, 9.5)
+        c.drawString(w.left + 10, w.y, label)
+        fill(c, ctx, w.left + 150, w.y, value, face=face, size=9.5, max_width=w.width - 160)
+    w.space(16)
+    w.para("2. Expression des besoins", face=bold, size=10.5, after=8)
+    heads = [
+        rng.choice(("Nombre d'écoles publiques", "Écoles publiques (nombre)")),
+        rng.choice(("Nombre de comptes élèves", "Comptes élèves à ouvrir")),
+        "Observations",
+    ]
+    xs = [w.left, w.left + w.width * 0.3, w.left + w.width * 0.6, w.right]
+    top = w.y
+    c.setFillColorRGB(0.9, 0.9, 0.9)
+    c.rect(w.left, top - 20, w.width, 20, stroke=0, fill=1)
+    c.setFillColorRGB(0, 0, 0)
+    _ruled_row(c, xs, top, 20, heads, bold, 8.5)
+    _ruled_row(c, xs, top - 20, 30, ["", "", ""], face, 9)
+    fill(c, ctx, xs[0] + 10, top - 40, _v(needs, len(needs.schools)), face=face, size=10)
+    fill(c, ctx, xs[1] + 10, top - 40, _v(needs, needs.accounts), face=face, size=10)
+    if not needs.blank and rng.random() < 0.4:
+        note = rng.choice(
+            (
+                f"dont {sum(1 for s in needs.schools if 'maternelle' in s.name)} maternelle(s)",
+                f"effectif {needs.pupils} élèves",
+                "RPI avec la commune voisine",
+            )
+        )
+        fill(c, ctx, xs[2] + 6, top - 40, note, face=face, size=8.5, max_width=xs[3] - xs[2] - 10)
+    w.y = top - 70
+    sign_zone(c, ctx, needs, w.left + w.width * 0.45, w.y, face)
+    w.y -= 110
+    w.para("3. Cadre réservé au rectorat (DANE)", face=bold, size=10.5, after=6)
+    box_top = w.y
+    c.setDash(3, 2)
+    c.rect(w.left, box_top - 70, w.width, 70)
+    c.setDash()
+    c.setFont(face, 8.5)
+    for k, label in enumerate(
+        ("Date de réception :", "Nombre d'écoles retenu :", "Nombre de comptes validés :", "Visa :")
+    ):
+        c.drawString(w.left + 8 + (k % 2) * w.width / 2, box_top - 18 - (k // 2) * 26, label)
+    w.y = box_top - 80
+    pages = w.finish()
+    c.save()
+    return Rendered(buf.getvalue(), [truth(needs, pages, arrival=arrival)], pages)
+
+
+@family(
+    "needs_form.epci_by_commune",
+    "needs_form",
+    "An EPCI with the schools competence lists its needs by member commune (commune, number "
+    "of schools, pupils, accounts) with a total row: the schools are the sum of a column, "
+    "not the number of rows",
+)
+def epci_by_commune(ctx: Ctx) -> Rendered:
+    rng = ctx.rng
+    from samples.families.deliberation import pick_epci
+
+    epci = pick_epci(ctx)
+    needs = draw_needs(Ctx(rng, epci, ctx.paper, ctx.seed, ctx.extra), blank=False)
+    by_code = {e.code: e for e in load_roster()}
+    members = [by_code[m] for m in epci.member_codes if m in by_code][:18] or [epci]
+    rows = []
+    for m in members:
+        n = school_count(m, rng)
+        pupils = sum(rng.randint(2, 10) * rng.randint(19, 26) for _ in range(n))
+        accounts = pupils - rng.randint(0, pupils // 5)
+        rows.append((m.name, n, pupils, accounts))
+    needs.schools = [
+        School(f"{name} ({k + 1})", "", 0, pupils if k == 0 else 0, acc if k == 0 else 0)
+        for name, n, pupils, acc in rows
+        for k in range(n)
+    ]
+    total_schools = sum(r[1] for r in rows)
+    total_accounts = sum(r[3] for r in rows)
+    face, bold = font("DejaVuSansCondensed"), font("DejaVuSansCondensed-Bold")
+    buf, c = _canvas(needs, "LibreOffice Calc")
+    arrival = maybe_arrival(c, ctx, needs)
+    w = Writer(c, face=face, bold=bold, size=9.5)
+    w.para(needs.name, face=bold, size=12, after=2)
+    w.para("Pôle Enfance-Jeunesse – compétence scolaire", size=8.5, after=12)
+    intro_heading(w, rng, bold=bold)
+    heads = [
+        "Commune",
+        rng.choice(("Nb écoles", "Écoles publiques", "Nombre d'écoles")),
+        rng.choice(("Effectif élèves", "Élèves")),
+        rng.choice(("Comptes élèves", "Nb comptes ENT")),
+    ]
+    xs = [w.left, w.left + w.width * 0.42, w.left + w.width * 0.6, w.left + w.width * 0.78, w.right]
+    c.setLineWidth(0.5)
+    _ruled_row(c, xs, w.y, 18, heads, bold, 8.5)
+    w.y -= 18
+    for name, n, pupils, accounts in rows:
+        w.ensure(16)
+        _ruled_row(c, xs, w.y, 16, [name, str(n), str(pupils), str(accounts)], face, 8.5)
+        w.y -= 16
+    total = [
+        rng.choice(("TOTAL", "Total communauté")),
+        str(total_schools),
+        str(sum(r[2] for r in rows)),
+        str(total_accounts),
+    ]
+    _ruled_row(c, xs, w.y, 18, total, bold, 9)
+    w.y -= 40
+    w.ensure(110)
+    sign_zone(c, ctx, needs, w.left + w.width * 0.45, w.y, face)
+    w.y -= 100
+    pages = w.finish()
+    c.save()
+    doc = truth(needs, pages, arrival=arrival)
+    assert doc["fields"]["schools"] == total_schools
+    assert doc["fields"]["student_accounts"] == total_accounts
+    return Rendered(buf.getvalue(), [doc], pages)
