@@ -17,6 +17,7 @@ import random
 import re
 from dataclasses import dataclass, field
 
+from reportlab.lib.utils import simpleSplit
 from reportlab.pdfgen.canvas import Canvas
 
 from samples.families import family
@@ -25,6 +26,7 @@ from samples.families.common import (
     BLUE_INK,
     DEPT_NAMES,
     PREFECTURES,
+    RGB,
     STAMP_BLUE,
     STAMP_VIOLET,
     Ctx,
@@ -56,6 +58,46 @@ from samples.families.common import (
 from samples.roster import Entity, load_roster
 
 CM = 72 / 2.54
+
+# ----------------------------------------------------------------------------- writer
+
+
+class SafeWriter(Writer):
+    """``Writer`` whose paragraphs may cross a page break: ``Writer.para`` turns the page
+    inside its saved graphics state (reportlab's ``showPage`` drops the state stack), so
+    a paragraph is written a line at a time, the page turned before each line that does
+    not fit."""
+
+    def para(
+        self,
+        text: str,
+        *,
+        face: str | None = None,
+        size: float | None = None,
+        indent: float = 0.0,
+        align: str = "left",
+        after: float = 4.0,
+        colour: RGB | None = None,
+    ) -> tuple[float, float]:
+        face_ = face or self.face
+        size_ = size or self.size
+        lines = simpleSplit(text, face_, size_, self.width - indent) or [""]
+        lead = size_ * self.leading
+        top = self.y
+        for k, line in enumerate(lines):
+            self.ensure(lead)
+            last = k == len(lines) - 1
+            super().para(
+                line,
+                face=face_,
+                size=size_,
+                indent=indent,
+                align=align,
+                after=after if last else 0.0,
+                colour=colour,
+            )
+        return top, self.y
+
 
 # ----------------------------------------------------------------------------- the act
 
@@ -301,6 +343,13 @@ def subject(rng: random.Random) -> str:
     return rng.choice(SUBJECTS)
 
 
+def count_words(n: int) -> str:
+    """A small count in words as clerks write it ("une", "trois"), a large one in figures."""
+    if n == 1:
+        return "une"
+    return words(n) if n <= 20 else str(n)
+
+
 def exposé(act: Act, rng: random.Random) -> list[str]:
     who = act.head
     paras = [
@@ -317,7 +366,7 @@ def exposé(act: Act, rng: random.Random) -> list[str]:
         paras.append(
             "La participation financière de la collectivité est calculée en fonction du nombre "
             "de comptes élèves ouverts ; pour les "
-            f"{words(act.schools) if act.schools > 1 else 'une'} "
+            f"{count_words(act.schools)} "
             f"école{'s' if act.schools > 1 else ''} concernée{'s' if act.schools > 1 else ''}, "
             f"elle est estimée à environ {act.pupils} comptes."
         )
@@ -658,7 +707,7 @@ def register_words(ctx: Ctx) -> Rendered:
     rng = ctx.rng
     act = draw_act(ctx, epci=False)
     buf, c = _canvas(act, "Microsoft® Word 2016")
-    w = Writer(c, face="Times-Roman", bold="Times-Bold", size=11)
+    w = SafeWriter(c, face="Times-Roman", bold="Times-Bold", size=11)
     stamped = act.ack is not None and rng.random() < 0.75
     arrival = maybe_arrival(c, ctx, act)
     if stamped:
@@ -745,7 +794,7 @@ def seance_table(ctx: Ctx) -> Rendered:
     act = draw_act(ctx)
     face, bold = font("DejaVuSans"), font("DejaVuSans-Bold")
     buf, c = _canvas(act, "LibreOffice 7.1")
-    w = Writer(c, face=face, bold=bold, size=9.5, leading=1.3)
+    w = SafeWriter(c, face=face, bold=bold, size=9.5, leading=1.3)
     arrival = maybe_arrival(c, ctx, act)
     block_top = act.ack is not None and rng.random() < 0.5
     if act.ack and block_top:
@@ -852,7 +901,7 @@ def epci_council(ctx: Ctx) -> Rendered:
         canv.drawRightString(W - 2.2 * CM, 1.2 * CM, f"Page {page}")
         canv.restoreState()
 
-    w = Writer(c, face=face, bold=bold, size=9.5, footer=footer)
+    w = SafeWriter(c, face=face, bold=bold, size=9.5, footer=footer)
     # heading: name in a band
     c.setFillColorRGB(0.15, 0.3, 0.5)
     c.rect(0, H - 2.6 * CM, W * 0.62, 1.3 * CM, stroke=0, fill=1)
@@ -933,7 +982,7 @@ def dcm_terse(ctx: Ctx) -> Rendered:
     act = draw_act(ctx, epci=False)
     face, bold = font("DejaVuSerif"), font("DejaVuSerif-Bold")
     buf, c = _canvas(act, "Writer")
-    w = Writer(c, face=face, bold=bold, size=10)
+    w = SafeWriter(c, face=face, bold=bold, size=10)
     arrival = maybe_arrival(c, ctx, act)
     w.para(f"{act.name}", face=bold, size=11, after=2)
     w.para(f"Conseil municipal du {numeric(act.meeting)}", size=10, after=18)
@@ -1035,7 +1084,7 @@ def two_column_heading(ctx: Ctx) -> Rendered:
         sy -= 12
     c.setLineWidth(0.4)
     c.line(side_x + side_w, y - 36, side_x + side_w, sy - 4)
-    w = Writer(c, face=face, bold=bold, size=9.5, left=side_x + side_w + 10, top=y - 36)
+    w = SafeWriter(c, face=face, bold=bold, size=9.5, left=side_x + side_w + 10, top=y - 36)
     hour = f"à {act.hour[0]}h{act.hour[1]:02d}"
     w.para(
         f"{register_opening(act.meeting, rng)} {hour}, le {act.council}, dûment convoqué, s'est "
@@ -1104,7 +1153,7 @@ def caps_runon(ctx: Ctx) -> Rendered:
         canv.drawCentredString(W / 2, 1.1 * CM, f"Délibération {act.number} – {page}/2")
         canv.restoreState()
 
-    w = Writer(c, face=face, bold=bold, size=10.5, footer=footer, top=H - 3.0 * CM)
+    w = SafeWriter(c, face=face, bold=bold, size=10.5, footer=footer, top=H - 3.0 * CM)
     arrival = maybe_arrival(c, ctx, act)
     dep = DEPT_NAMES.get(act.entity.main_department, "")
     seance = f"SÉANCE DU {weekday_date(act.meeting).upper()}"
@@ -1169,7 +1218,7 @@ def plain_letterhead(ctx: Ctx) -> Rendered:
         ack_page(c, act, rng)
     if style == "block":
         fast_block(c, 1.5 * CM, H - 1.0 * CM, act.ack, rng)  # type: ignore[arg-type]
-    w = Writer(c, face=face, bold=bold, size=9.5, top=H - 4.0 * CM)
+    w = SafeWriter(c, face=face, bold=bold, size=9.5, top=H - 4.0 * CM)
     c.setFont(bold, 14)
     c.drawRightString(W - 2 * CM, H - 1.8 * CM, act.name)
     c.setFont(face, 8)
@@ -1262,7 +1311,7 @@ def register_sheet(ctx: Ctx) -> Rendered:
     arrival = maybe_arrival(c, ctx, act)
     year = act.meeting.year
     folio = rng.randint(40, 220)
-    w = Writer(c, face=face, bold=bold, size=10.5, top=H - 2.0 * CM)
+    w = SafeWriter(c, face=face, bold=bold, size=10.5, top=H - 2.0 * CM)
     c.setFont(face, 8.5)
     c.drawString(w.left, H - 1.2 * CM, f"Registre des délibérations {year} – feuillet n° {folio}")
     c.drawRightString(w.right, H - 1.2 * CM, act.name)

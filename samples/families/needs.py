@@ -38,9 +38,14 @@ from samples.families.common import (
     person,
     round_seal,
     strip_accents,
-    words,
 )
-from samples.families.deliberation import epci_full_name, pick_commune, role_of
+from samples.families.deliberation import (
+    SafeWriter,
+    count_words,
+    epci_full_name,
+    pick_commune,
+    role_of,
+)
 from samples.roster import Entity, load_roster
 
 CM = 72 / 2.54
@@ -343,7 +348,7 @@ def colon_fields(ctx: Ctx) -> Rendered:
     face, bold = "Times-Roman", "Times-Bold"
     buf, c = _canvas(needs, "Microsoft® Word 2013")
     arrival = maybe_arrival(c, ctx, needs)
-    w = Writer(c, face=face, bold=bold, size=11)
+    w = SafeWriter(c, face=face, bold=bold, size=11)
     intro_heading(w, rng, bold=bold)
     label_school = rng.choice(
         (
@@ -408,7 +413,7 @@ def leader_dots(ctx: Ctx) -> Rendered:
     face, bold = font("DejaVuSans"), font("DejaVuSans-Bold")
     buf, c = _canvas(needs, "LibreOffice 6.4")
     arrival = maybe_arrival(c, ctx, needs)
-    w = Writer(c, face=face, bold=bold, size=10)
+    w = SafeWriter(c, face=face, bold=bold, size=10)
     intro_heading(w, rng, bold=bold)
     name_label = rng.choice(("Nom de la commune", "Collectivité", "Commune / EPCI", "Dénomination"))
     name_value = (
@@ -471,7 +476,7 @@ def label_cells(ctx: Ctx) -> Rendered:
     face, bold = "Helvetica", "Helvetica-Bold"
     buf, c = _canvas(needs, "Microsoft® Word 2016")
     arrival = maybe_arrival(c, ctx, needs)
-    w = Writer(c, face=face, bold=bold, size=10)
+    w = SafeWriter(c, face=face, bold=bold, size=10)
     intro_heading(w, rng, bold=bold)
     cells = [
         ("Collectivité", needs.shown_name),
@@ -571,7 +576,7 @@ def school_table(ctx: Ctx) -> Rendered:
         canv.drawRightString(W - 2 * CM, 1.2 * CM, f"Annexe 2 – page {page}")
         canv.restoreState()
 
-    w = Writer(c, face=face, bold=bold, size=10, footer=footer)
+    w = SafeWriter(c, face=face, bold=bold, size=10, footer=footer)
     w.para(needs.name.upper() if rng.random() < 0.5 else needs.name, face=bold, size=12, after=2)
     w.para("Service Enfance – Éducation", size=8.5, after=14)
     intro_heading(w, rng, bold=bold)
@@ -801,7 +806,7 @@ def boxed_next_line(ctx: Ctx) -> Rendered:
     face, bold = "Helvetica", "Helvetica-Bold"
     buf, c = _canvas(needs, "Adobe Acrobat Pro DC")
     arrival = maybe_arrival(c, ctx, needs)
-    w = Writer(c, face=face, bold=bold, size=10)
+    w = SafeWriter(c, face=face, bold=bold, size=10)
     c.setFillColorRGB(0.0, 0.27, 0.55)
     c.rect(0, H - 2.2 * CM, W, 2.2 * CM, stroke=0, fill=1)
     c.setFillColorRGB(1, 1, 1)
@@ -889,7 +894,7 @@ def prose_letter(ctx: Ctx) -> Rendered:
     face, bold = font("DejaVuSerif"), font("DejaVuSerif-Bold")
     buf, c = _canvas(needs, "Microsoft® Word 2019")
     arrival = maybe_arrival(c, ctx, needs)
-    w = Writer(c, face=face, bold=bold, size=10)
+    w = SafeWriter(c, face=face, bold=bold, size=10)
     heading = f"Mairie {de(needs.place)}" if not needs.epci else needs.name
     w.para(heading, face=bold, size=12, after=2)
     w.para(f"{rng.randint(1, 40)} rue de la Mairie", size=8.5, after=1)
@@ -913,7 +918,7 @@ def prose_letter(ctx: Ctx) -> Rendered:
     w.para("Objet : ENT e-primo – expression des besoins (annexe 2)", face=bold, after=12)
     w.para("Madame, Monsieur,", after=8)
     n = len(needs.schools)
-    n_text = rng.choice((str(n), words(n) if n > 1 else "une"))
+    n_text = rng.choice((str(n), count_words(n)))
     schools = f"{n_text} école{'s' if n > 1 else ''} publique{'s' if n > 1 else ''}"
     w.para(
         f"Suite au courrier de Monsieur le Recteur du 18 octobre 2021, je vous confirme "
@@ -965,7 +970,7 @@ def handwritten_grid(ctx: Ctx) -> Rendered:
     face, bold = "Helvetica", "Helvetica-Bold"
     buf, c = _canvas(needs, "Microsoft® Word 2010")
     arrival = maybe_arrival(c, ctx, needs)
-    w = Writer(c, face=face, bold=bold, size=10)
+    w = SafeWriter(c, face=face, bold=bold, size=10)
     intro_heading(w, rng, bold=bold)
     c.setFont(face, 10)
     w.y -= 14
@@ -1045,7 +1050,7 @@ def engagement_sections(ctx: Ctx) -> Rendered:
     face, bold = font("DejaVuSans"), font("DejaVuSans-Bold")
     buf, c = _canvas(needs, "Microsoft® Word 2016")
     arrival = maybe_arrival(c, ctx, needs)
-    w = Writer(c, face=face, bold=bold, size=9.5)
+    w = SafeWriter(c, face=face, bold=bold, size=9.5)
     intro_heading(w, rng, bold=bold)
     w.para("1. Identification de la collectivité", face=bold, size=10.5, after=6)
     ident = [
@@ -1134,7 +1139,7 @@ def epci_by_commune(ctx: Ctx) -> Rendered:
     face, bold = font("DejaVuSansCondensed"), font("DejaVuSansCondensed-Bold")
     buf, c = _canvas(needs, "LibreOffice Calc")
     arrival = maybe_arrival(c, ctx, needs)
-    w = Writer(c, face=face, bold=bold, size=9.5)
+    w = SafeWriter(c, face=face, bold=bold, size=9.5)
     w.para(needs.name, face=bold, size=12, after=2)
     w.para("Pôle Enfance-Jeunesse – compétence scolaire", size=8.5, after=12)
     intro_heading(w, rng, bold=bold)
