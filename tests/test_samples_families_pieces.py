@@ -269,3 +269,15 @@ def test_some_needs_forms_are_blank_and_some_tables_spill() -> None:
             spill += name == "needs_form.school_table" and r.pages > 1
     assert blank >= 1
     assert spill >= 1
+
+
+@pytest.mark.parametrize("piece", PIECES)
+def test_many_seeds_render(piece: str) -> None:
+    """Long member lists, big EPCIs, paragraphs across a page break: five more seeds of every
+    family render, their truth's pages matching the PDF's."""
+    for name, fam in _mine().items():
+        if fam.piece != piece or not fam.digital:
+            continue
+        for i in range(10, 15):
+            r, _ = render(name, False, i)
+            assert len(PdfReader(io.BytesIO(r.pdf)).pages) == r.pages, (name, i)
