@@ -52,6 +52,13 @@ def _text_page(source: PageSource, text: str, labels: Mapping[str, str]) -> Page
 
         marks = page_marks(source, zone.box)
         if marks is not None and not marks.drawn:
+            # drawings further down the same columns: look there too (less sure of it)
+            zx0, zy0, zx1, _ = zone.box
+            lower = (zx0, zy0, zx1, page.height - 12)
+            below = page_marks(source, lower)
+            if below is not None and below.drawn:
+                zone, marks = signature.Zone(lower, False, zone.cues), below
+        if marks is not None and not marks.drawn:
             # nothing but text in the zone: no need to look at the page's pixels
             signed, conf = signature.verdict(
                 signature.Ink(False, False, False, 0.0, 0.0, 0), zone, scan=False, drawn=False

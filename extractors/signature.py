@@ -279,7 +279,7 @@ def measure_ink(
         fill = n / max(1.0, (gx1 - gx0) * (gy1 - gy0))
         if gw * gh > best_w * best_h:
             best_w, best_h = gw, gh
-        if gw >= 20 and gh >= 9 and longest >= 12 and fill <= 0.45 and n >= 4 * px_mm * 10:
+        if gw >= 15 and gh >= 9 and longest >= 12 and fill <= 0.65 and n >= 4 * px_mm * 10:
             strong = True
     weak = not strong and bool(big)
     return Ink(strong, weak, bool(seals), best_w, best_h, pixels)

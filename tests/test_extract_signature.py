@@ -387,3 +387,21 @@ def test_zone_found_by_ocr_slips_and_on_the_members_side() -> None:
     assert zone is not None
     x0, _y0, _x1, _y1 = zone.box
     assert x0 > 200  # the member's column on the right, the rector's on the left left out
+
+
+def test_drawing_far_below_the_block_is_looked_at() -> None:
+    # a signature image pasted low on the page, well under the block: not "unsigned"
+    buf = io.BytesIO()
+    c = Canvas(buf, pagesize=A4, invariant=1)
+    c.setFont("Helvetica-Bold", 12)
+    c.drawCentredString(W / 2, H - 80, "CONVENTION CONSTITUTIVE DU GROUPEMENT DE COMMANDES")
+    c.setFont("Times-Roman", 10)
+    for i in range(10):
+        c.drawString(60, H - 120 - 14 * i, "Le membre s'engage à respecter les clauses du marché.")
+    c.drawString(60, H - 300, "Pour la commune de Rezé,")
+    c.drawString(60, H - 314, "Le Maire, Jean DUPONT")
+    c.drawImage(ImageReader(io.BytesIO(_pen_png())), 70, 90, 160, 52, mask="auto")
+    c.showPage()
+    c.save()
+    f = _one(buf.getvalue()).fields["signed"]
+    assert f.value is True, f
