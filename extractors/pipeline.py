@@ -133,7 +133,7 @@ def build_document(
         elif split.type == "deliberation":
             doc.fields.update(F.deliberation_fields(pages, vocabulary=vocab.get("deliberation")))
         elif split.type == "needs_form":
-            doc.fields.update(F.needs_fields(pages))
+            doc.fields.update(F.needs_fields(pages, vocab.get("needs_form"), pdf=pdf))
         stamp = F.arrival_stamp(pages[0], pages[1:])
         if stamp is not None:
             doc.fields["arrival_stamp_date"] = stamp
