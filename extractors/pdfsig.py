@@ -210,3 +210,77 @@ def _round(box: Box | None) -> tuple[float, float, float, float] | None:
     if box is None:
         return None
     return (round(box[0], 1), round(box[1], 1), round(box[2], 1), round(box[3], 1))
+
+
+# --------------------------------------------------------------------------- drawn marks
+
+
+@dataclass(frozen=True)
+class Marks:
+    """What a digital page draws in a zone besides its text."""
+
+    strokes: int  # vector paths with many segments (curves, polylines), not rules or boxes
+    images: int  # pasted images of signature size
+    scan: bool  # an image covers the zone: a scan under a text layer
+    rings: int = 0  # round paths (a vector seal's rings)
+
+    @property
+    def drawn(self) -> bool:
+        return bool(self.strokes or self.images or self.scan or self.rings)
+
+
+def page_marks(source: object, zone: Box) -> Marks | None:
+    """Vector paths and images of a PDF page (``source``: a PDF page source) that meet
+    ``zone`` (points, origin top-left); None when the page cannot be inspected."""
+    parser = getattr(source, "parser", None)
+    pdf = getattr(parser, "pdf", None)
+    index = getattr(source, "index", None)
+    if pdf is None or index is None or getattr(source, "rotation", 0):
+        return None
+    import pypdfium2 as pdfium
+    import pypdfium2.raw as pdfium_c
+
+    from extractors.parsers import PDFIUM_LOCK
+
+    zx0, zy0, zx1, zy1 = zone
+    zarea = max(1.0, (zx1 - zx0) * (zy1 - zy0))
+    strokes = images = rings = 0
+    scan = False
+    with PDFIUM_LOCK:
+        page = pdf[index]
+        try:
+            height = page.get_size()[1]
+            kinds = [pdfium_c.FPDF_PAGEOBJ_PATH, pdfium_c.FPDF_PAGEOBJ_IMAGE]
+            for n, obj in enumerate(page.get_objects(filter=kinds, max_depth=4)):
+                if n > 5000:
+                    break
+                left, bottom, right, top = obj.get_bounds()
+                x0, y0, x1, y1 = left, height - top, right, height - bottom
+                ix = min(x1, zx1) - max(x0, zx0)
+                iy = min(y1, zy1) - max(y0, zy0)
+                if ix <= 0 or iy <= 0:
+                    continue
+                w, h = x1 - x0, y1 - y0
+                if obj.type == pdfium_c.FPDF_PAGEOBJ_IMAGE:
+                    if ix * iy >= 0.6 * zarea:
+                        scan = True
+                    elif w >= 15 and h >= 6 and y0 > 0.12 * height:
+                        images += 1  # not a letterhead's logo at the top
+                    continue
+                segs = pdfium_c.FPDFPath_CountSegments(obj.raw)
+                curves = 0
+                for i in range(min(segs, 400)):
+                    seg = pdfium_c.FPDFPath_GetPathSegment(obj.raw, i)
+                    if pdfium_c.FPDFPathSegment_GetType(seg) == pdfium_c.FPDF_SEGMENT_BEZIERTO:
+                        curves += 1
+                if max(w, h) < 8 or min(w, h) < 1.5:
+                    continue  # a dot, a rule
+                if curves in (4, 5) and segs <= 7 and 0.85 <= w / max(h, 0.1) <= 1.18:
+                    rings += 1  # a circle
+                elif curves >= 3 or segs >= 10:
+                    strokes += 1
+        except pdfium.PdfiumError:
+            return None
+        finally:
+            page.close()
+    return Marks(strokes, images, scan, rings)
