@@ -601,3 +601,105 @@ def caps_abbrev(ctx: Ctx) -> Rendered:
     pages = w.finish()
     c.save()
     return Rendered(buf.getvalue(), [truth(conv, pages, arrival)], pages)
+
+
+def _self_signed(name: str, organisation: str, seed: int) -> Any:
+    """A pyHanko signer with a self-signed Ed25519 certificate drawn from ``seed`` (the
+    key and certificate are the same for a seed; pyHanko stamps the signing time)."""
+    import hashlib
+
+    from asn1crypto import keys as akeys
+    from asn1crypto import x509 as ax509
+    from cryptography import x509
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+    from cryptography.x509.oid import NameOID
+    from pyhanko.sign import signers
+    from pyhanko_certvalidator.registry import SimpleCertificateStore
+
+    digest = hashlib.sha256(repr(("key", seed)).encode()).digest()
+    key = Ed25519PrivateKey.from_private_bytes(digest)
+    subject = x509.Name(
+        [
+            x509.NameAttribute(NameOID.COMMON_NAME, name),
+            x509.NameAttribute(NameOID.ORGANIZATION_NAME, organisation),
+            x509.NameAttribute(NameOID.COUNTRY_NAME, "FR"),
+        ]
+    )
+    utc = dt.UTC
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(subject)
+        .issuer_name(subject)
+        .public_key(key.public_key())
+        .serial_number(int.from_bytes(digest[:8], "big") | 1)
+        .not_valid_before(dt.datetime(2021, 1, 4, tzinfo=utc))
+        .not_valid_after(dt.datetime(2024, 1, 4, tzinfo=utc))
+        .sign(key, None)
+    )
+    acert = ax509.Certificate.load(cert.public_bytes(serialization.Encoding.DER))
+    akey = akeys.PrivateKeyInfo.load(
+        key.private_bytes(
+            serialization.Encoding.DER,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    return signers.SimpleSigner(
+        signing_cert=acert,
+        signing_key=akey,
+        cert_registry=SimpleCertificateStore.from_certs([acert]),
+    )
+
+
+def sign_pdf(
+    data: bytes, name: str, organisation: str, seed: int, box: tuple[float, ...], page: int
+) -> bytes:
+    """``data`` signed by ``name`` in a visible signature field on ``page`` (0-based)."""
+    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+    from pyhanko.sign import fields, signers
+
+    writer = IncrementalPdfFileWriter(io.BytesIO(data))
+    meta = signers.PdfSignatureMetadata(
+        field_name="SignatureCollectivite",
+        reason="Signature de la convention e-primo",
+        location=organisation,
+    )
+    spec = fields.SigFieldSpec("SignatureCollectivite", on_page=page, box=box)
+    out = signers.sign_pdf(
+        writer, meta, signer=_self_signed(name, organisation, seed), new_field_spec=spec
+    )
+    return out.getvalue()
+
+
+@family(
+    "convention.pdf_signed",
+    "convention",
+    "Typed in the platform's form (collectivity, role, name, date after colons), then "
+    "signed with a PDF digital signature (a visible pyHanko widget, self-signed "
+    "certificate in the signatory's name): no ink at all (digital only)",
+    paper=False,
+)
+def pdf_signed(ctx: Ctx) -> Rendered:
+    conv = draw_conv(ctx)
+    conv.mark, conv.seal, conv.date_written = "digital", False, True
+    buf, c = _start(ctx, "Microsoft® Word 2019")
+    w = PageWriter(c, face="Helvetica", bold="Helvetica-Bold", size=10, footer=footer_page_of())
+    body(w, ctx)
+    for line in rector_lines():
+        w.para(line, after=1)
+    w.para("Date et signature", after=50)
+    for label, value in (
+        ("Nom de la collectivité adhérente", conv.written),
+        ("Fonction du signataire", _role_line(conv)),
+        ("Nom du signataire", conv.name_text),
+        ("Date", numeric(conv.day)),
+    ):
+        w.para(f"{label} : {value}", after=6)
+    w.para("Signature :", after=4)
+    box = (w.left + 60, w.y - 70, w.left + 260, w.y - 10)
+    pages = w.finish()
+    c.save()
+    org = conv.written if conv.epci else f"Mairie {de(conv.place)}"
+    data = sign_pdf(buf.getvalue(), conv.name_text, org, ctx.seed, box, pages - 1)
+    return Rendered(data, [truth(conv, pages, None)], pages)
