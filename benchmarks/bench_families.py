@@ -12,6 +12,8 @@ arrival stamp aside: ``bench_extract`` measures it), split digital / scanned, pe
 and field, per family; **held-out** (families no rule was written while looking at:
 ``tuned_on`` False) beside the overall figure; the hard rule (never ``signed: true`` on
 an unsigned convention); and the calibration of confidences (``benchmarks.calibration``).
+Values are compared without case, accents or repeated spaces; a commune's name with or
+without "Commune de", "Mairie de", "Ville de" is the same (the roster matches either).
 ``-v`` lists the misses of the families already looked at (``TUNED_ON``) only: looking at
 a held-out family's misses makes it a tuned one.
 """
@@ -20,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 import tempfile
 import time
@@ -43,6 +46,18 @@ def norm(value: Any) -> Any:
     return value
 
 
+# a commune named with or without its kind is the same commune ("Mairie de Nalliers",
+# "Nalliers"): the roster matches either; other kinds (communauté de communes…) are kept
+_COMMUNE_KIND = re.compile(r"^(LA )?(COMMUNE|MAIRIE|VILLE) (DE LA |DE L |DES |DU |DE |D )")
+
+
+def same(name: str, got: Any, want: Any) -> bool:
+    a, b = norm(got), norm(want)
+    if name == "collectivity" and isinstance(a, str) and isinstance(b, str):
+        a, b = _COMMUNE_KIND.sub("", a), _COMMUNE_KIND.sub("", b)
+    return a == b
+
+
 def _doc_at(docs: list[Document], page: int) -> Document | None:
     return next((d for d in docs if page in d.pages), None)
 
@@ -63,6 +78,8 @@ def score(corpus: Path, verbose: bool = False) -> dict[str, Any]:
     families: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0, 0])  # fields, pages
     calibration = Calibration()
     violations: list[str] = []
+    # a signed convention read unsigned with a confidence above the triage threshold
+    confident_unsigned: list[str] = []
     pages_read = 0
     from samples.families import TUNED_ON
 
@@ -95,7 +112,7 @@ def score(corpus: Path, verbose: bool = False) -> dict[str, Any]:
                 want = parse_field_value(name, raw)
                 field = doc.fields.get(name) if doc is not None and doc.type == td["type"] else None
                 got_v = field.value if field is not None else None
-                ok = norm(got_v) == norm(want)
+                ok = same(name, got_v, want)
                 for sc in scopes:
                     for g in (group, "all"):
                         for key in (f"{td['type']}.{name}", "fields"):
@@ -111,6 +128,14 @@ def score(corpus: Path, verbose: bool = False) -> dict[str, Any]:
                 )
                 if name == "signed" and want is False and got_v is True:
                     violations.append(f"{sample['file']}: signed=true on an unsigned convention")
+                if (
+                    name == "signed"
+                    and want is True
+                    and got_v is False
+                    and field is not None
+                    and field.confidence >= campaign.confidence_threshold(td["type"], name)
+                ):
+                    confident_unsigned.append(sample["file"])
                 if show and not ok:
                     conf = field.confidence if field is not None else None
                     print(f"  {sample['file']} {name}: truth {want!r}, got {got_v!r} ({conf})")
@@ -119,6 +144,7 @@ def score(corpus: Path, verbose: bool = False) -> dict[str, Any]:
         "families": families,
         "calibration": calibration,
         "violations": violations,
+        "confident_unsigned": confident_unsigned,
         "seconds": seconds,
         "pages": pages_read,
         "files": len(truth),
@@ -152,6 +178,11 @@ def print_report(r: dict[str, Any]) -> None:
         mark = " (looked at)" if name in r["tuned_on"] else ""
         print(f"  {name + mark:48} {_cell([fr, ft]):>15} {_cell([pr, pt]):>15}")
     r["calibration"].print_table()
+    hard = sum("signed=true" in v for v in r["violations"])
+    print(
+        f"signed: {hard} signed-when-unsigned (hard rule), {len(r['confident_unsigned'])} "
+        "confident unsigned-when-signed (not sent to triage)"
+    )
     print(f"hard-rule violations and errors: {len(r['violations'])}")
     for v in r["violations"]:
         print("  " + v)
@@ -171,6 +202,7 @@ def to_json(r: dict[str, Any]) -> dict[str, Any]:
         },
         "families": {k: {"fields": v[:2], "pages": v[2:]} for k, v in r["families"].items()},
         "violations": r["violations"],
+        "confident_unsigned": r["confident_unsigned"],
         "seconds": round(r["seconds"], 1),
         "pages": r["pages"],
         "tuned_on": r["tuned_on"],

@@ -36,6 +36,7 @@ from extractors.fields.common import (
 )
 from extractors.fields.convention import collectivity_field
 from extractors.model import FieldResult
+from extractors.names import parse_collectivity
 from extractors.pages import Box, Line, Page, Word, union_boxes
 
 log = logging.getLogger(__name__)
@@ -727,8 +728,14 @@ def needs_fields(
     elif coll is not None and coll.text:
         if coll.page.ocr:
             coll.text = clean_name(coll.text)
+        # a value that is no name ("Écoles concernées", the next column's label) is unknown
+        typed = parse_collectivity(coll.text)
         out["collectivity"] = _result(
-            coll.text, 0.9 * max(coll.conf, 0.3), coll.page, coll.box, coll.text
+            typed,
+            (0.9 * max(coll.conf, 0.3)) if typed else 0.3,
+            coll.page,
+            coll.box,
+            coll.text,
         )
     elif coll is not None:
         out["collectivity"] = _result(None, 0.6, coll.page, coll.box, "")
@@ -807,6 +814,35 @@ def _best(reads: Sequence[Read]) -> Read | None:
 # --------------------------------------------------------------------------- prose
 
 
+# small counts written out in a sentence ("nos deux écoles")
+_NUMBER_WORDS = {
+    w: n
+    for n, w in enumerate(
+        [
+            "zero",
+            "une",
+            "deux",
+            "trois",
+            "quatre",
+            "cinq",
+            "six",
+            "sept",
+            "huit",
+            "neuf",
+            "dix",
+            "onze",
+            "douze",
+            "treize",
+            "quatorze",
+            "quinze",
+            "seize",
+        ],
+        start=0,
+    )
+    if n
+} | {"un": 1}
+
+
 def _prose_counts(
     pages: Sequence[Page], vocabulary: Mapping[str, Sequence[str]] | None
 ) -> dict[str, FieldResult]:
@@ -820,6 +856,8 @@ def _prose_counts(
         for line in page.lines:
             words = [t for t in _tokens(line.text) if t[0] not in "()[]:"]
             for i, (tok, start, _) in enumerate(words[:-1]):
+                if fold(tok) in _NUMBER_WORDS and i + 1 < len(words):
+                    tok = str(_NUMBER_WORDS[fold(tok)])  # "deux écoles publiques"
                 if not tok.isdigit() or (i > 0 and words[i - 1][0].isdigit()):
                     continue
                 # "1 020 élèves": a thousands group after the number
