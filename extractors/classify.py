@@ -230,6 +230,8 @@ def _heading_like(lines: Sequence[str], i: int, longest: int) -> bool:
     if i == 0:
         return True
     prev = lines[i - 1].rstrip()
+    if i <= 3 and not prev.endswith(":"):
+        return True  # the page's first lines: letterhead and titles
     if prev.endswith(":"):
         return False  # the value of a label ("Objet de l'acte : / Convention …")
     return len(prev) < 0.7 * longest or prev.endswith((".", ";", "!", "?", "»", ")"))

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 import numpy as np
 from PIL import Image
@@ -59,6 +60,17 @@ def _text_page(source: PageSource, text: str, labels: Mapping[str, str]) -> Page
             if below is not None and below.drawn:
                 zone, marks = signature.Zone(lower, False, zone.cues), below
         if marks is not None and not marks.drawn:
+            if _ink_beside(source, page, zone.box, page_marks):
+                # ink on the signing part of the page, outside the zone found: a person
+                # must look (never a confident "unsigned" beside a drawn signature)
+                page.signature = signature.SignatureCheck(
+                    None,  # type: ignore[arg-type]
+                    0.4,
+                    zone.box,
+                    0.0,
+                    "tracé ou image hors de la zone de signature : à vérifier",
+                )
+                return page
             # nothing but text in the zone: no need to look at the page's pixels
             signed, conf = signature.verdict(
                 signature.Ink(False, False, False, 0.0, 0.0, 0), zone, scan=False, drawn=False
@@ -89,11 +101,47 @@ def _text_page(source: PageSource, text: str, labels: Mapping[str, str]) -> Page
         check = signature.check_ink(gray, unit, area, words_px, exclude, zone=zone, scan=scanned)
         if marks is not None and not check.raw.startswith("cachet"):
             extra = f"; PDF : {marks.strokes} tracés, {marks.images} images"
+            signed, conf = check.signed, check.confidence
+            if signed is False and marks.drawn:
+                # the PDF draws in the zone what the pixels do not show as ink: unknown
+                signed, conf, extra = None, min(conf, 0.45), extra + " : à vérifier"
             check = signature.SignatureCheck(
-                check.signed, check.confidence, check.area, check.ink_ratio, check.raw + extra
+                signed,  # type: ignore[arg-type]
+                conf,
+                check.area,
+                check.ink_ratio,
+                check.raw + extra,
             )
         page.signature = _scaled_check(check, 1 / unit)
     return page
+
+
+_RECTOR_CUE = re.compile(r"\b(recteur|rectrice|rectorat|academie|coordonnat)")
+
+
+def _ink_beside(page_source: PageSource, page: Page, zone: Box, page_marks: Any) -> bool:
+    """Whether the signing part of a digital page (from the zone's top down) draws
+    strokes or images outside the zone found, the rector's column aside."""
+    top = max(0.0, zone[1] - 40)
+    cols = sorted(
+        (ln.box[0], ln.box[2])
+        for ln in page.lines
+        if ln.box[1] < zone[3] and _RECTOR_CUE.search(fold(ln.text))
+    )
+    spans: list[tuple[float, float]] = []
+    x = 0.0
+    for c0, c1 in cols:
+        if c0 - 10 > x:
+            spans.append((x, c0 - 10))
+        x = max(x, c1 + 10)
+    spans.append((x, page.width))
+    for x0, x1 in spans:
+        if x1 - x0 < 40:
+            continue
+        marks = page_marks(page_source, (x0, top, x1, page.height))
+        if marks is not None and marks.drawn:
+            return True
+    return False
 
 
 def _scale_box(box: Box, s: float) -> Box:

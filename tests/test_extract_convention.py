@@ -582,3 +582,16 @@ def _page(rows: list[tuple[float, float, str]]) -> Page:
 def test_wordings_on_lines(rows: list[tuple[float, float, str]], want: dict[str, object]) -> None:
     fields = convention_fields([_page(rows)])
     assert {k: fields[k].value for k in want if k in fields} == want
+
+
+def test_a_sentence_about_a_date_is_no_signature_date() -> None:
+    rows = [
+        (60, 300, "La date limite d'adhésion est fixée au 15 janvier 2022 ; elle vaut 48 mois."),
+        (60, 600, "Nom du signataire : Jean DUPONT"),
+        (60, 620, "LE"),
+        (200, 620, "10.01.2022"),
+    ]
+    fields = convention_fields([_page(rows)])
+    assert fields["signature_date"].value == dt.date(2022, 1, 10)
+    fields = convention_fields([_page(rows[:2])])
+    assert fields.get("signature_date") is None or fields["signature_date"].value is None

@@ -405,3 +405,40 @@ def test_drawing_far_below_the_block_is_looked_at() -> None:
     c.save()
     f = _one(buf.getvalue()).fields["signed"]
     assert f.value is True, f
+
+
+def test_ink_beside_the_zone_is_never_a_confident_unsigned() -> None:
+    """The member's labels on the left, its signature drawn in the next cell to the right,
+    outside the zone its labels give: unknown (triage), not unsigned."""
+    import io
+
+    from reportlab.lib.pagesizes import A4
+    from reportlab.pdfgen.canvas import Canvas
+
+    from extractors import extract_file
+
+    buf = io.BytesIO()
+    c = Canvas(buf, pagesize=A4, invariant=1)
+    c.setFont("Helvetica-Bold", 12)
+    c.drawString(60, 780, "CONVENTION D'ADHÉSION AU GROUPEMENT DE COMMANDES")
+    c.setFont("Helvetica", 10)
+    for i, text in enumerate(
+        (
+            "Pour la collectivité adhérente,",
+            "Nom de la collectivité adhérente : Commune de Vertou",
+            "Nom du signataire : Jean DUPONT",
+            "Fonction du signataire : Maire",
+            "Date et signature : 10/01/2022",
+        )
+    ):
+        c.drawString(60, 500 - 16 * i, text)
+    p = c.beginPath()
+    p.moveTo(430, 330)
+    for k in range(1, 8):
+        p.curveTo(430 + 8 * k, 355, 434 + 8 * k, 320, 430 + 10 * k, 335)
+    c.drawPath(p, stroke=1, fill=0)
+    c.showPage()
+    c.save()
+    (doc,) = extract_file(buf.getvalue(), filename="beside.pdf")
+    f = doc.fields["signed"]
+    assert not (f.value is False and f.confidence > 0.5), f

@@ -777,6 +777,10 @@ def _date_cands(pages: Sequence[Page]) -> list[Cand]:
                 dm = _typed_date(t, page.ocr)
                 if dm is None:
                     continue
+                if where is ln and not lab.run.separated and dm.start > 4:
+                    # "La date limite d'adhésion est fixée au 15 janvier 2022": a sentence
+                    # about a date, not a date's label
+                    continue
                 if where is ln:
                     s = ln.text.find(t) + dm.start
                     bx = ln.span_box(s, s + len(dm.raw))
@@ -802,6 +806,22 @@ def _date_cands(pages: Sequence[Page]) -> list[Cand]:
                 out.append(Cand(None, c, page, lab.box, "", 0))
         for ln in page.lines:
             f = fold(ln.text)
+            if f.strip(" :") in ("le", "date"):
+                # "LE" in a form's cell, its date in the next cell of the row
+                right = [o for o in page.lines if o.box[0] > ln.box[2] and _same_row(o.box, ln.box)]
+                o = min(right, key=lambda o: o.box[0], default=None)
+                dm = _typed_date(o.text, page.ocr) if o is not None else None
+                if (
+                    o is not None
+                    and dm is not None
+                    and dm.start <= 3
+                    and not _rector_side(page, ln.box)
+                ):
+                    bx = o.span_box(dm.start, dm.start + len(dm.raw))
+                    oc = _ocr_conf(o, dm.start, dm.start + len(dm.raw))
+                    conf = 0.85 * dm.confidence * (max(oc, 0.4) if page.ocr else 1.0)
+                    out.append(Cand(dm.date, conf, page, bx, dm.raw, 2))
+                continue
             m = _FAIT.search(f)
             rank = 2
             if m is None:
