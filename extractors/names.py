@@ -229,8 +229,17 @@ def parse_person(text: str) -> str | None:
     letters = 0
     for i, tok in enumerate(tokens):
         f = fold(tok).strip(".,")
-        if f in _NOT_A_NAME and not (i > 0 and f in ("le", "la") and i < len(tokens) - 1):
+        # "LE GOFF Stéphane", "Jean LE GALL": an article opening a surname in capitals
+        surname_article = (
+            f in ("le", "la")
+            and i < len(tokens) - 1
+            and (i > 0 or tokens[i + 1].isupper())
+            and tok.isupper() == tokens[i + 1].isupper()
+        )
+        if f in _NOT_A_NAME and not surname_article:
             return None
+        if surname_article:
+            continue
         if f in _PARTICLES and 0 < i < len(tokens) - 1:
             continue
         if not (_NAME_TOKEN.match(tok) or _INITIAL.match(tok)):

@@ -491,6 +491,9 @@ def test_value_types() -> None:
     assert parse_person("Le Maire") is None
     assert parse_person("voir au verso") is None
     assert parse_person("DUPONT") is None  # one word: not enough
+    assert parse_person("LE GOFF Stéphane") == "LE GOFF Stéphane"  # an article in a surname
+    assert parse_person("Jean LE GALL") == "Jean LE GALL"
+    assert parse_person("LE MAIRE") is None
     assert parse_role("Monsieur le Maire") == "Monsieur le Maire"
     assert parse_role("Le recteur de l'académie") is None
     assert parse_role("le maire a signé la convention") is None
