@@ -116,6 +116,8 @@ _UNITS = {
     "mille": 1000,
     "mil": 1000,
 }
+# French number words, for counts written out elsewhere ("deux écoles")
+NUMBER_WORDS = _UNITS
 _NUMWORD = "|".join(sorted(_UNITS, key=len, reverse=True))
 _NUMBER_RUN = rf"(?:(?:{_NUMWORD})(?:[\s\-]+(?:et[\s\-]+)?(?:{_NUMWORD}))*)"
 _WORDS_DMY = re.compile(

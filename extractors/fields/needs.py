@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from rapidfuzz import fuzz
 
 from extractors import tables as T
-from extractors.dates import fold
+from extractors.dates import NUMBER_WORDS, fold
 from extractors.fields.common import (
     _result,
     _same_row,
@@ -814,33 +814,8 @@ def _best(reads: Sequence[Read]) -> Read | None:
 # --------------------------------------------------------------------------- prose
 
 
-# small counts written out in a sentence ("nos deux écoles")
-_NUMBER_WORDS = {
-    w: n
-    for n, w in enumerate(
-        [
-            "zero",
-            "une",
-            "deux",
-            "trois",
-            "quatre",
-            "cinq",
-            "six",
-            "sept",
-            "huit",
-            "neuf",
-            "dix",
-            "onze",
-            "douze",
-            "treize",
-            "quatorze",
-            "quinze",
-            "seize",
-        ],
-        start=0,
-    )
-    if n
-} | {"un": 1}
+# small counts written out in a sentence ("nos deux écoles"): the date reader's words
+_NUMBER_WORDS = {w: n for w, n in NUMBER_WORDS.items() if 1 <= n <= 16 and w != "premier"}
 
 
 def _prose_counts(
