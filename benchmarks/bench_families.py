@@ -34,16 +34,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks.calibration import Calibration
 from extractors import extract_files
-from extractors.dates import fold
 from extractors.model import Document, parse_field_value
+from samples.model import comparable as norm
 
 GROUPS = ("digital", "scanned")
-
-
-def norm(value: Any) -> Any:
-    if isinstance(value, str):
-        return " ".join(fold(value).replace("'", " ").split()).upper()
-    return value
 
 
 # a commune named with or without its kind is the same commune ("Mairie de Nalliers",

@@ -28,15 +28,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks.calibration import Calibration
 from extractors import extract_file
-from extractors.dates import fold
 from extractors.model import Document
+from samples.model import comparable as norm
 from samples.realdocs import DEFAULT_DIR, EXPECTED_TYPE, LAYOUTS, Case, load_cases
-
-
-def norm(value: Any) -> Any:
-    if isinstance(value, str):
-        return " ".join(fold(value).replace("'", " ").split()).upper()
-    return value
 
 
 def extract(data: bytes, name: str) -> list[Document]:

@@ -400,12 +400,10 @@ _AFTER_PLACE = frozenset(
 )
 
 
-def _place_end(text: str, start: int) -> int:
+def place_end(text: str, start: int) -> int:
     """End of a place name starting at ``start``: capitalised words, with the small words
     of compound names between them ("Saint-Julien de Concelles", "Les Sorinières")."""
     end = start
-    pos = start
-    pending = start
     for m in re.finditer(r"\S+", text[start:]):
         tok = m.group(0)
         core = tok.rstrip(',;.:)»"')
@@ -414,15 +412,12 @@ def _place_end(text: str, start: int) -> int:
             break
         if _PLACE_WORD.match(core) and (core[:1].isupper() or core[:2].lower() in ("d'", "l'")):
             end = start + m.start() + len(core)
-            pending = end
         elif fold(core) in _PLACE_PARTICLE and end > start:
             pass
         else:
             break
         if cut:
             break
-        pos = start + m.end()
-    del pos, pending
     return end
 
 
@@ -439,7 +434,7 @@ def find_collectivity(text: str) -> tuple[int, int] | None:
         ):
             continue  # "Commune Rezé" is no name; "SIVOS Vallée du Don" is
         start = m.end()
-        end = _place_end(text, start)
+        end = place_end(text, start)
         if end > start:
             return m.start(), end
     return None

@@ -17,6 +17,8 @@ from PIL import Image, ImageDraw, ImageFont
 from reportlab.lib.pagesizes import A4
 from reportlab.pdfgen.canvas import Canvas
 
+from extractors.pages import Page, Word
+
 W, H = A4
 
 
@@ -352,3 +354,14 @@ __all__ = [
     "stamp_image",
     "to_jpeg",
 ]
+
+
+def text_page(rows: Sequence[tuple[float, float, str]], number: int = 1) -> Page:
+    """A text-layer page from ``(x, top, text)`` rows: one word box per word, 5 pt a
+    letter, 9 pt high (for field readers' tests, without a PDF)."""
+    words: list[Word] = []
+    for x, top, text in rows:
+        for w in text.split(" "):
+            words.append(Word(w, (x, top, x + 5 * len(w), top + 9)))
+            x += 5 * len(w) + 3
+    return Page(number=number, width=595, height=842, text="", _words=words)

@@ -51,7 +51,17 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from extractors.dates import fold
 from extractors.model import FieldValue, parse_field_value
+
+
+def comparable(value: Any) -> Any:
+    """A value as the benchmarks compare it to the truth: strings without case, accents,
+    apostrophes or repeated spaces; anything else as it is."""
+    if isinstance(value, str):
+        return " ".join(fold(value).replace("'", " ").split()).upper()
+    return value
+
 
 TRUTH_FILE = "truth.json"
 ROSTER_FILE = "roster.csv"

@@ -13,16 +13,7 @@ from config.campaign import CampaignError, load_campaign
 from config.settings import DEFAULT_CAMPAIGN
 from extractors.fields.convention import convention_fields
 from extractors.fields.deliberation import deliberation_fields
-from extractors.pages import Page, Word
-
-
-def _page(rows: list[tuple[float, float, str]]) -> Page:
-    words: list[Word] = []
-    for x, top, text in rows:
-        for w in text.split(" "):
-            words.append(Word(w, (x, top, x + 5 * len(w), top + 9)))
-            x += 5 * len(w) + 3
-    return Page(number=1, width=595, height=842, text="", _words=words)
+from extractors.testing import text_page
 
 
 def test_shipped_campaign_declares_field_vocabularies() -> None:
@@ -47,7 +38,7 @@ def test_unknown_field_type_is_refused(tmp_path: Path) -> None:
 
 
 def test_receipt_wording_named_by_the_campaign() -> None:
-    page = _page(
+    page = text_page(
         [
             (60, 100, "Commune de Vallet"),
             (60, 130, "Séance du 13 décembre 2021"),
@@ -64,7 +55,7 @@ def test_receipt_wording_named_by_the_campaign() -> None:
 
 
 def test_collectivity_label_named_by_the_campaign() -> None:
-    page = _page([(60, 600, "Personne publique contractante : Commune de Vertou")])
+    page = text_page([(60, 600, "Personne publique contractante : Commune de Vertou")])
     plain = convention_fields([page]).get("collectivity")
     assert plain is None or plain.value is None
     fields = convention_fields(

@@ -517,16 +517,6 @@ def test_page_words_only() -> None:
     assert fields["signatory_name"].value == "Claire MOREAU"
 
 
-def _page(rows: list[tuple[float, float, str]]) -> Page:
-    """A text-layer page from (x, top, text) rows: one word box per word, 5 pt a letter."""
-    words: list[Word] = []
-    for x, top, text in rows:
-        for w in text.split(" "):
-            words.append(Word(w, (x, top, x + 5 * len(w), top + 9)))
-            x += 5 * len(w) + 3
-    return Page(number=1, width=595, height=842, text="", _words=words)
-
-
 @pytest.mark.parametrize(
     ("rows", "want"),
     [
@@ -583,7 +573,7 @@ def _page(rows: list[tuple[float, float, str]]) -> Page:
     ],
 )
 def test_wordings_on_lines(rows: list[tuple[float, float, str]], want: dict[str, object]) -> None:
-    fields = convention_fields([_page(rows)])
+    fields = convention_fields([T.text_page(rows)])
     assert {k: fields[k].value for k in want if k in fields} == want
 
 
@@ -594,7 +584,7 @@ def test_a_sentence_about_a_date_is_no_signature_date() -> None:
         (60, 620, "LE"),
         (200, 620, "10.01.2022"),
     ]
-    fields = convention_fields([_page(rows)])
+    fields = convention_fields([T.text_page(rows)])
     assert fields["signature_date"].value == dt.date(2022, 1, 10)
-    fields = convention_fields([_page(rows[:2])])
+    fields = convention_fields([T.text_page(rows[:2])])
     assert fields.get("signature_date") is None or fields["signature_date"].value is None

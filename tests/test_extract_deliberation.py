@@ -9,16 +9,7 @@ import datetime as dt
 import pytest
 
 from extractors.fields.deliberation import deliberation_fields
-from extractors.pages import Page, Word
-
-
-def _page(rows: list[tuple[float, float, str]]) -> Page:
-    words: list[Word] = []
-    for x, top, text in rows:
-        for w in text.split(" "):
-            words.append(Word(w, (x, top, x + 5 * len(w), top + 9)))
-            x += 5 * len(w) + 3
-    return Page(number=1, width=595, height=842, text="", _words=words)
+from extractors.testing import text_page
 
 
 @pytest.mark.parametrize(
@@ -30,17 +21,21 @@ def _page(rows: list[tuple[float, float, str]]) -> Page:
     ],
 )
 def test_collectivity_is_a_name(heading: str, want: str) -> None:
-    fields = deliberation_fields([_page([(60, 60, heading), (60, 400, "Séance du 3 mai 2021")])])
+    fields = deliberation_fields(
+        [text_page([(60, 60, heading), (60, 400, "Séance du 3 mai 2021")])]
+    )
     assert fields["collectivity"].value == want
 
 
 def test_council_of_place_in_the_text() -> None:
-    page = _page([(60, 60, "EXTRAIT DU REGISTRE"), (60, 120, "Le Conseil Municipal de Vertou,")])
+    page = text_page(
+        [(60, 60, "EXTRAIT DU REGISTRE"), (60, 120, "Le Conseil Municipal de Vertou,")]
+    )
     assert deliberation_fields([page])["collectivity"].value == "Vertou"
 
 
 def test_meeting_date_not_a_cited_letters() -> None:
-    page = _page(
+    page = text_page(
         [
             (
                 60,
@@ -66,10 +61,12 @@ def test_meeting_date_not_a_cited_letters() -> None:
     ],
 )
 def test_receipt_wordings(rows: list[tuple[float, float, str]]) -> None:
-    fields = deliberation_fields([_page([(60, 60, "Commune de Vallet"), *rows])])
+    fields = deliberation_fields([text_page([(60, 60, "Commune de Vallet"), *rows])])
     assert fields["prefecture_receipt_date"].value == dt.date(2021, 12, 6)
 
 
 def test_sending_is_not_receipt() -> None:
-    page = _page([(60, 60, "Commune de Vallet"), (60, 700, "Transmis en préfecture le 06/12/2021")])
+    page = text_page(
+        [(60, 60, "Commune de Vallet"), (60, 700, "Transmis en préfecture le 06/12/2021")]
+    )
     assert deliberation_fields([page])["prefecture_receipt_date"].value is None

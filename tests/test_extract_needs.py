@@ -551,18 +551,17 @@ def test_pupils_column_when_the_accounts_column_is_blank() -> None:
 def test_counts_written_out_in_a_letter() -> None:
     """A needs form written as a letter: "deux écoles publiques", the accounts asked for."""
     from extractors.fields.needs import needs_fields
-    from extractors.pages import Page, Word
+    from extractors.testing import text_page
 
-    words: list[Word] = []
-    for top, text in (
-        (100, "Mairie de Saint-Mars-du-Désert"),
-        (300, "Nos besoins concernent deux écoles publiques, pour un total de 264 comptes élèves."),
-    ):
-        x = 60.0
-        for w in text.split(" "):
-            words.append(Word(w, (x, top, x + 5 * len(w), top + 9)))
-            x += 5 * len(w) + 3
-    fields = needs_fields([Page(number=1, width=595, height=842, text="", _words=words)])
+    rows = [
+        (60.0, 100.0, "Mairie de Saint-Mars-du-Désert"),
+        (
+            60.0,
+            300.0,
+            "Nos besoins concernent deux écoles publiques, pour un total de 264 comptes élèves.",
+        ),
+    ]
+    fields = needs_fields([text_page(rows)])
     assert fields["schools"].value == 2
     assert fields["student_accounts"].value == 264
     assert fields["collectivity"].value == "Mairie de Saint-Mars-du-Désert"

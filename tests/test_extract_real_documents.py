@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 
 from extractors import extract_file
-from extractors.dates import fold
+from samples.model import comparable
 from samples.realdocs import DEFAULT_DIR, LAYOUTS, Case, load_cases
 
 pytestmark = pytest.mark.skipif(
@@ -17,19 +17,13 @@ pytestmark = pytest.mark.skipif(
 CASES = {c.name: c for c in load_cases()} if (DEFAULT_DIR / "truth.json").exists() else {}
 
 
-def _norm(value: object) -> object:
-    if isinstance(value, str):
-        return " ".join(fold(value).replace("'", " ").split()).upper()
-    return value
-
-
 def _check(case: Case, data: bytes) -> None:
     docs = extract_file(data, filename=case.name)
     types = {p: d.type for d in docs for p in d.pages}
     assert set(types.values()) == {case.type}, types
     first = next(d for d in docs if 1 in d.pages)
-    got = {k: _norm(first.value(k)) for k in case.scored_fields()}
-    want = {k: _norm(v) for k, v in case.scored_fields().items()}
+    got = {k: comparable(first.value(k)) for k in case.scored_fields()}
+    want = {k: comparable(v) for k, v in case.scored_fields().items()}
     assert got == want
     if case.truth.get("act_id") is None:
         assert all(d.value("act_id") is None for d in docs)

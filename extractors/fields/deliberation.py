@@ -17,7 +17,7 @@ from extractors.fields.common import (
     clean_value,
 )
 from extractors.model import FieldResult
-from extractors.names import _place_end, find_collectivity, parse_collectivity
+from extractors.names import find_collectivity, parse_collectivity, place_end
 from extractors.pages import Line, Page
 
 # --------------------------------------------------------------------------- deliberation
@@ -101,14 +101,12 @@ def _collectivity_heading(pages: Sequence[Page]) -> FieldResult | None:
                 continue
             text = loc.line.text
             start = m.end()
-            span = find_collectivity(text[m.start(1) :].lstrip())
             rest = text[start:]
             end = start + len(rest) - len(rest.lstrip())
-            place_end = _place_end(text, end)
-            if place_end > end:
-                found.append((1, 0.8, loc.line, end, place_end))
+            stop = place_end(text, end)
+            if stop > end:
+                found.append((1, 0.8, loc.line, end, stop))
                 break
-            del span
     if not found:
         for ln in head:  # a heading line that is a bare place name ("REZÉ")
             f = fold(ln.text).strip(" :-–")
