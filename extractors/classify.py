@@ -152,6 +152,7 @@ class PageClass:
     title_line: int = 0  # the title's line in the page's heading
     ack: bool = False  # the prefecture's acknowledgment of an act (act id, receipt)
     opens_act: bool = False  # the heading opens an act ("Extrait du registre…")
+    act_id: bool = False  # an ACTES act id is on the page
 
     @property
     def best(self) -> str | None:
@@ -327,7 +328,8 @@ def classify_page(page: Page, keywords: Mapping[str, Sequence[str]] | None = Non
     title = found[0] if found else None
     if title in TYPES:
         scores[title] += 3
-    if find_act_ids(page.text):
+    has_id = bool(find_act_ids(page.text))
+    if has_id:
         scores["deliberation"] += 3
     letter = bool(LETTER.search(flat)) and scores["convention"] < 6
     if letter:
@@ -348,22 +350,19 @@ def classify_page(page: Page, keywords: Mapping[str, Sequence[str]] | None = Non
         page_of,
         articles,
         found[1] if found else 0,
-        ack=_ACK.search(flat) is not None and bool(find_act_ids(page.text)),
+        ack=_ACK.search(flat) is not None and has_id,
         opens_act=opens,
+        act_id=has_id,
     )
-
-
-def _is_ack(page: Page) -> bool:
-    flat = " ".join(fold(page.text).split())
-    return _ACK.search(flat) is not None and bool(find_act_ids(page.text))
 
 
 def split_pages(
     pages: Sequence[Page], keywords: Mapping[str, Sequence[str]] | None = None
 ) -> list[Split]:
     docs: list[Split] = []
+    classes: dict[int, PageClass] = {}  # each page classified once, by id
     for page in pages:
-        pc = classify_page(page, keywords)
+        pc = classes[id(page)] = classify_page(page, keywords)
         cur = docs[-1] if docs else None
         if pc.blank:
             if cur is None:
@@ -384,7 +383,7 @@ def split_pages(
         if pc.title and not (cur is not None and cur.type == pc.title and continuing):
             # a title of the current type on a page that goes on the same piece
             # (a running header) does not start a new one
-            if cur is not None and cur.type == pc.title and _same_piece(cur, pc):
+            if cur is not None and cur.type == pc.title and _same_piece(cur, pc, classes):
                 cur.pages.append(page)
             else:
                 docs.append(Split(pc.title, [page], titled=pc.title == "other"))
@@ -420,18 +419,17 @@ def _goes_on(cur: Split, pc: PageClass, best: str) -> bool:
     return not (s_best >= 4 and s_best >= 2 * s_cur + 2)
 
 
-def _same_piece(cur: Split, pc: PageClass) -> bool:
+def _same_piece(cur: Split, pc: PageClass, classes: Mapping[int, PageClass]) -> bool:
     """A deliberation's second page often repeats "conseil municipal" near its top; the
     prefecture's acknowledgment of an act is part of it, printed after it (the act has no
     act id yet) or before it (the act opens on the next page)."""
     if cur.type != "deliberation" or len(cur.pages) == 0:
         return False
     if pc.title == "deliberation":
-        cur_acks = [_is_ack(p) for p in cur.pages]
-        has_id = any(find_act_ids(p.text) for p in cur.pages)
-        if pc.ack and not pc.opens_act and not has_id:
+        seen = [classes[id(p)] for p in cur.pages]
+        if pc.ack and not pc.opens_act and not any(c.act_id for c in seen):
             return True
-        if all(cur_acks) and pc.opens_act and not pc.ack:
+        if all(c.ack for c in seen) and pc.opens_act and not pc.ack:
             return True
     strong_start = pc.scores["deliberation"] >= 9
     return not strong_start and pc.title == "deliberation" and pc.scores["deliberation"] < 7
