@@ -507,12 +507,14 @@ class Writer:
         lines = simpleSplit(text, face, size, self.width - indent)
         lead = size * self.leading
         top = self.y
-        self.c.saveState()
-        if colour:
-            self.c.setFillColorRGB(*colour)
         for line in lines:
+            # the page may turn before a line: the graphics state is saved per line, on
+            # its page (reportlab's showPage drops a state saved before it)
             self.ensure(lead)
             self.y -= lead
+            self.c.saveState()
+            if colour:
+                self.c.setFillColorRGB(*colour)
             self.c.setFont(face, size)
             x = self.left + indent
             if align == "center":
@@ -521,7 +523,7 @@ class Writer:
                 self.c.drawRightString(self.right, self.y + size * 0.22, line)
             else:
                 self.c.drawString(x, self.y + size * 0.22, line)
-        self.c.restoreState()
+            self.c.restoreState()
         self.y -= after
         return top, self.y
 

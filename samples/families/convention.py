@@ -16,7 +16,6 @@ import io
 from dataclasses import dataclass
 from typing import Any
 
-from reportlab.lib.utils import simpleSplit
 from reportlab.pdfgen.canvas import Canvas
 
 from samples.families import family
@@ -47,44 +46,6 @@ from samples.families.common import (
 )
 
 CM = 72 / 2.54
-
-
-class PageWriter(Writer):
-    """``Writer`` whose paragraphs may cross a page break: each line saves and restores
-    the graphics state on its own page (a page turned inside a saved state crashes)."""
-
-    def para(
-        self,
-        text: str,
-        *,
-        face: str | None = None,
-        size: float | None = None,
-        indent: float = 0.0,
-        align: str = "left",
-        after: float = 4.0,
-        colour: tuple[float, float, float] | None = None,
-    ) -> tuple[float, float]:
-        face = face or self.face
-        size = size or self.size
-        lead = size * self.leading
-        top = self.y
-        for line in simpleSplit(text, face, size, self.width - indent):
-            self.ensure(lead)
-            self.y -= lead
-            self.c.saveState()
-            if colour:
-                self.c.setFillColorRGB(*colour)
-            self.c.setFont(face, size)
-            base = self.y + size * 0.22
-            if align == "center":
-                self.c.drawCentredString(self.left + self.width / 2, base, line)
-            elif align == "right":
-                self.c.drawRightString(self.right, base, line)
-            else:
-                self.c.drawString(self.left + indent, base, line)
-            self.c.restoreState()
-        self.y -= after
-        return top, self.y
 
 
 @dataclass
@@ -352,7 +313,7 @@ def leader_dots(ctx: Ctx) -> Rendered:
     conv = draw_conv(ctx)
     buf, c = _start(ctx, "Microsoft® Word 2016")
     arrival = maybe_arrival(c, ctx, conv)
-    w = PageWriter(c, face="Times-Roman", bold="Times-Bold", size=10.5, footer=footer_page_of())
+    w = Writer(c, face="Times-Roman", bold="Times-Bold", size=10.5, footer=footer_page_of())
     body(w, ctx)
     for line in rector_lines():
         w.para(line, after=1)
@@ -395,7 +356,7 @@ def ruled_table(ctx: Ctx) -> Rendered:
     face, bold = font("DejaVuSans"), font("DejaVuSans-Bold")
     buf, c = _start(ctx, "LibreOffice 7.1")
     arrival = maybe_arrival(c, ctx, conv)
-    w = PageWriter(c, face=face, bold=bold, size=9.5, footer=footer_page_of())
+    w = Writer(c, face=face, bold=bold, size=9.5, footer=footer_page_of())
     body(w, ctx, numbering=rng.choice(("Article", "ARTICLE", "")))
     w.para("Signatures des parties", face=bold, size=11, after=10)
     left, right = w.left, w.right
@@ -441,7 +402,7 @@ def prose_parties(ctx: Ctx) -> Rendered:
     conv = draw_conv(ctx)
     buf, c = _start(ctx, "Microsoft® Word pour Microsoft 365")
     arrival = maybe_arrival(c, ctx, conv)
-    w = PageWriter(c, face="Helvetica", bold="Helvetica-Bold", size=10, footer=footer_page_of())
+    w = Writer(c, face="Helvetica", bold="Helvetica-Bold", size=10, footer=footer_page_of())
     meeting = conv.day - dt.timedelta(days=rng.randrange(8, 40))
     p = conv.signer
     kind = "la communauté" if conv.epci else "la commune"
@@ -502,7 +463,7 @@ def two_columns(ctx: Ctx) -> Rendered:
     conv = draw_conv(ctx)
     buf, c = _start(ctx, "Microsoft® Word 2013")
     arrival = maybe_arrival(c, ctx, conv)
-    w = PageWriter(c, face="Times-Roman", bold="Times-Bold", size=11, footer=footer_page_of())
+    w = Writer(c, face="Times-Roman", bold="Times-Bold", size=11, footer=footer_page_of())
     body(w, ctx, numbering="ARTICLE")
     place = f"À {conv.place}, le {numeric(conv.day)}" if conv.date_written else "À ………, le ………"
     w.para(place, align="right", after=24)
@@ -537,7 +498,7 @@ def handwritten(ctx: Ctx) -> Rendered:
     conv = draw_conv(ctx)
     buf, c = _start(ctx, "")
     arrival = maybe_arrival(c, ctx, conv)
-    w = PageWriter(c, face="Times-Roman", bold="Times-Bold", size=10.5, footer=footer_page_of())
+    w = Writer(c, face="Times-Roman", bold="Times-Bold", size=10.5, footer=footer_page_of())
     body(w, ctx)
     for line in rector_lines():
         w.para(line, after=1)
@@ -575,7 +536,7 @@ def caps_abbrev(ctx: Ctx) -> Rendered:
     face, bold = font("DejaVuSansCondensed"), font("DejaVuSansCondensed-Bold")
     buf, c = _start(ctx, "PDFCreator 4.2")
     arrival = maybe_arrival(c, ctx, conv)
-    w = PageWriter(c, face=face, bold=bold, size=9.5, footer=footer_page_of())
+    w = Writer(c, face=face, bold=bold, size=9.5, footer=footer_page_of())
     body(w, ctx, caps=True, numbering="ART.")
     w.para("POUR LE MEMBRE DU GROUPEMENT", face=bold, size=10, after=12)
     labels = [
@@ -684,7 +645,7 @@ def pdf_signed(ctx: Ctx) -> Rendered:
     conv = draw_conv(ctx)
     conv.mark, conv.seal, conv.date_written = "digital", False, True
     buf, c = _start(ctx, "Microsoft® Word 2019")
-    w = PageWriter(c, face="Helvetica", bold="Helvetica-Bold", size=10, footer=footer_page_of())
+    w = Writer(c, face="Helvetica", bold="Helvetica-Bold", size=10, footer=footer_page_of())
     body(w, ctx)
     for line in rector_lines():
         w.para(line, after=1)

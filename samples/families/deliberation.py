@@ -63,10 +63,8 @@ CM = 72 / 2.54
 
 
 class SafeWriter(Writer):
-    """``Writer`` whose paragraphs may cross a page break: ``Writer.para`` turns the page
-    inside its saved graphics state (reportlab's ``showPage`` drops the state stack), so
-    a paragraph is written a line at a time, the page turned before each line that does
-    not fit."""
+    """``Writer`` writing a paragraph a line at a time, an empty paragraph as one blank
+    line (``Writer.para`` itself now turns pages between lines safely)."""
 
     def para(
         self,

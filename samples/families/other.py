@@ -16,6 +16,7 @@ from samples.families import family
 from samples.families.common import (
     Ctx,
     Rendered,
+    Writer,
     arrival_day,
     arrival_stamp,
     de,
@@ -30,7 +31,6 @@ from samples.families.common import (
     weekday_date,
     year_words,
 )
-from samples.families.convention import PageWriter
 
 TOPICS = (
     "Approbation du procès-verbal de la séance précédente",
@@ -91,7 +91,7 @@ def minutes(ctx: Ctx) -> Rendered:
     rng = ctx.rng
     day = meeting_date(rng)
     buf, c, arrival = _start(ctx, "Procès-verbal", "Microsoft® Word 2016")
-    w = PageWriter(c, face="Times-Roman", bold="Times-Bold", size=10.5, footer=footer_page_of())
+    w = Writer(c, face="Times-Roman", bold="Times-Bold", size=10.5, footer=footer_page_of())
     w.para(_body(ctx).upper(), face=w.bold, align="center", after=2)
     w.para(f"PROCÈS-VERBAL DE LA SÉANCE DU {_council(ctx).upper()}", face=w.bold, align="center")
     w.para(f"du {weekday_date(day)}", align="center", after=12)
@@ -147,7 +147,7 @@ def summary_report(ctx: Ctx) -> Rendered:
     day = meeting_date(rng)
     face, bold = font("DejaVuSans"), font("DejaVuSans-Bold")
     buf, c, arrival = _start(ctx, "Compte rendu sommaire", "LibreOffice 6.4")
-    w = PageWriter(c, face=face, bold=bold, size=9.5, footer=footer_page_of())
+    w = Writer(c, face=face, bold=bold, size=9.5, footer=footer_page_of())
     name = ctx.entity.name
     w.para(" ".join(name.upper()), face=bold, size=12, align="center", after=6)
     w.para(f"{_council(ctx).upper()} DU {long_date(day).upper()}", face=bold, align="center")
@@ -189,7 +189,7 @@ def convocation(ctx: Ctx) -> Rendered:
     day = meeting_date(rng)
     sent = day - dt.timedelta(days=rng.randint(5, 9))
     buf, c, arrival = _start(ctx, "Convocation", "Microsoft® Word 2010")
-    w = PageWriter(c, face="Helvetica", bold="Helvetica-Bold", size=10, footer=footer_page_of())
+    w = Writer(c, face="Helvetica", bold="Helvetica-Bold", size=10, footer=footer_page_of())
     w.para(_body(ctx), face=w.bold, after=20)
     w.para("CONVOCATION", face=w.bold, size=14, align="center", after=14)
     w.para(
@@ -226,7 +226,7 @@ def cover_letter(ctx: Ctx) -> Rendered:
     day = dt.date(2021, 12, 1) + dt.timedelta(days=rng.randrange(40))
     face, bold = font("DejaVuSerif"), font("DejaVuSerif-Bold")
     buf, c, arrival = _start(ctx, "Courrier", "Microsoft® Word 2019")
-    w = PageWriter(c, face=face, bold=bold, size=10, footer=None)
+    w = Writer(c, face=face, bold=bold, size=10, footer=None)
     w.para(
         f"Mairie {de(ctx.entity.name)}" if ctx.entity.kind != "epci" else ctx.entity.name,
         face=bold,
@@ -283,7 +283,7 @@ def cover_letter(ctx: Ctx) -> Rendered:
 def school_calendar(ctx: Ctx) -> Rendered:
     rng = ctx.rng
     buf, c, arrival = _start(ctx, "Calendrier scolaire", "Adobe InDesign 16.0")
-    w = PageWriter(c, face="Helvetica", bold="Helvetica-Bold", size=10, footer=None)
+    w = Writer(c, face="Helvetica", bold="Helvetica-Bold", size=10, footer=None)
     w.para("CALENDRIER SCOLAIRE 2022-2023", face=w.bold, size=15, align="center", after=4)
     w.para("Académie de Nantes — zone B", align="center", after=18)
     rows = [
@@ -332,7 +332,7 @@ def invoice(ctx: Ctx) -> Rendered:
     day = dt.date(2022, 9, 1) + dt.timedelta(days=rng.randrange(60))
     face, bold = font("DejaVuSansCondensed"), font("DejaVuSansCondensed-Bold")
     buf, c, arrival = _start(ctx, "Facture", "JasperReports Library 6.17")
-    w = PageWriter(c, face=face, bold=bold, size=9.5, footer=None)
+    w = Writer(c, face=face, bold=bold, size=9.5, footer=None)
     w.para("OPEN DIGITAL EDUCATION SAS", face=bold, size=12, after=2)
     w.para("ENT e-primo — marché du groupement de commandes de l'académie de Nantes", after=16)
     w.para(f"FACTURE N° FA-{day.year}-{rng.randint(1000, 9999)}", face=bold, size=12, after=4)
