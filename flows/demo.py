@@ -162,18 +162,21 @@ def run_demo(
     truth: bool = False,
     mail: MailRoute = "auto",
     on_progress: Progress | None = None,
+    manifest: Manifest | None = None,
 ) -> DemoResult:
     """Read the sample corpus with the real intake (the scans and digital files through
     the scan folder; the mail through a local Dovecot when installed, ``mail="auto"``,
     or ``"imap"``, else or with ``"eml"`` through the .eml folder), or, with ``truth``,
     file it from its ground truth (seconds instead of minutes of OCR; the mail goes
-    nowhere). ``on_progress(stage, done, total)`` follows the long stages."""
+    nowhere). ``on_progress(stage, done, total)`` follows the long stages. ``manifest``:
+    an existing corpus to read instead of the sample one (``seed`` and ``count`` unused)."""
     tick: Progress = on_progress or (lambda stage, done, total: None)
     check_home(home)
     route = mail_route(mail) if not truth else None  # ground truth: the mail goes nowhere
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
-    manifest = sample_corpus(home.parent, seed=seed, count=count)
+    if manifest is None:
+        manifest = sample_corpus(home.parent, seed=seed, count=count)
     timings["samples"] = time.perf_counter() - t0
 
     prepare_home(home)
