@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 NATURES = ("DE", "AR", "AI", "CC", "BF", "AU")
@@ -86,22 +87,26 @@ def _fix_nature(code: str) -> str | None:
     return near[0] if len(near) == 1 else None
 
 
-def _squeeze(text: str) -> tuple[str, list[int]]:
+# whitespace touching an underscore: OCR puts it there inside act numbers
+_AROUND_UNDERSCORE = re.compile(r"(?<=_)\s+|\s+(?=_)")
+
+
+def _squeeze(text: str) -> tuple[str, Sequence[int]]:
     """``text`` without the spaces OCR puts around underscores, and where each kept
     character came from."""
+    spans = [m.span() for m in _AROUND_UNDERSCORE.finditer(text)]
+    if not spans:
+        return text, range(len(text))
     keep: list[int] = []
-    n = len(text)
-    for i, c in enumerate(text):
-        if c.isspace():
-            j = i
-            while j < n and text[j].isspace():
-                j += 1
-            prev = text[i - 1] if i else ""
-            nxt = text[j] if j < n else ""
-            if prev == "_" or nxt == "_" or (prev == " " and text[i - 2 : i - 1] == "_"):
-                continue
-        keep.append(i)
-    return "".join(text[i] for i in keep), keep
+    parts: list[str] = []
+    last = 0
+    for a, b in spans:
+        keep.extend(range(last, a))
+        parts.append(text[last:a])
+        last = b
+    keep.extend(range(last, len(text)))
+    parts.append(text[last:])
+    return "".join(parts), keep
 
 
 def find_act_ids(text: str) -> list[ActId]:

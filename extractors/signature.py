@@ -87,7 +87,9 @@ def has_block(
     if not cues:
         return False
     for raw in text_folded.splitlines() or [text_folded]:
-        t = normalize(raw)
+        t = " ".join(raw.split())
+        if not t.isascii():  # folded text is lower case: only accents and apostrophes left
+            t = normalize(t)
         if t and _cue_kind(t, fuzzy=not exact):
             return True
     return False

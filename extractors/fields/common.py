@@ -7,6 +7,8 @@ import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
+from rapidfuzz.distance import Levenshtein
+
 from extractors.dates import fold
 from extractors.model import Evidence, FieldResult
 from extractors.pages import Box, Line, Page, union_boxes
@@ -94,14 +96,8 @@ _ROLE_WORDS = (
 
 
 def _distance(a: str, b: str) -> int:
-    """Levenshtein distance (short words only)."""
-    prev = list(range(len(b) + 1))
-    for i, ca in enumerate(a, 1):
-        cur = [i]
-        for j, cb in enumerate(b, 1):
-            cur.append(min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb)))
-        prev = cur
-    return prev[-1]
+    """Levenshtein distance (rapidfuzz's)."""
+    return int(Levenshtein.distance(a, b))
 
 
 def _match_case(word: str, like: str) -> str:
