@@ -591,3 +591,462 @@ def test_a_sentence_about_a_date_is_no_signature_date() -> None:
     assert fields["signature_date"].value == dt.date(2022, 1, 10)
     fields = convention_fields([T.text_page(rows[:2])])
     assert fields.get("signature_date") is None or fields["signature_date"].value is None
+
+
+# --------------------------------------------------------------------------- key-value layouts
+#
+# Layouts any French administrative form may use, written here from such forms (not the
+# sample families'): leader dots in every spelling, a value written on or above its dotted
+# line (a handwritten fill-in, OCR'd with its noise), two signature columns with the
+# rector's on either side, a caption under its value, a header row over its values, labels
+# in capitals with abbreviations, a bare place name after "Collectivité".
+
+
+def _fill_page(
+    rows: list[tuple[float, float, str] | tuple[float, float, str, float, float]],
+    ocr: bool = False,
+) -> Page:
+    """A page of word boxes from ``(x, top, text[, size, conf])`` rows: a word is
+    0.55 x size points a letter wide and ``size`` high (9 unless given); ``conf`` is the
+    OCR confidence (0-100) of its words."""
+    words: list[Word] = []
+    for row in rows:
+        x, top, text = row[0], row[1], row[2]
+        size = row[3] if len(row) > 3 else 9.0  # type: ignore[misc]
+        conf = row[4] if len(row) > 4 else (80.0 if ocr else 100.0)  # type: ignore[misc]
+        for w in text.split(" "):
+            width = 0.55 * size * len(w)
+            words.append(Word(w, (x, top, x + width, top + size), conf))
+            x += width + 0.3 * size
+    return Page(number=1, width=595, height=842, text="", ocr=ocr, _words=words)
+
+
+def _values(page: Page, keys: tuple[str, ...] = FIELDS) -> dict[str, object]:
+    fields = convention_fields([page])
+    return {k: fields[k].value if k in fields else None for k in keys}
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Nom de la collectivité : .......... Commune de Rezé ..........",
+        "Nom de la collectivité : ..........Commune de Rezé..........",
+        "Nom de la collectivité ………………… Commune de Rezé …………",
+        "Nom de la collectivité …Commune de Rezé…",
+        "Nom de la collectivité : ____________ Commune de Rezé ________",
+        "Nom de la collectivité : . . . . . . . Commune de Rezé . . . . . .",
+        "Nom de la collectivité : - - - - - - Commune de Rezé - - - - -",
+    ],
+)
+def test_leader_dots_in_every_spelling(line: str) -> None:
+    assert _values(T.text_page([(60, 300, line)]), ("collectivity",)) == {
+        "collectivity": "Commune de Rezé"
+    }
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Représentée par ......... M. Jean Dupont ........ agissant en qualité de ....Maire....",
+        "Représentée par .........M. Jean Dupont........ agissant en qualité de ....Maire....",
+        "Représentée par ……… M. Jean Dupont ……… agissant en qualité de ………Maire………",
+        "Représentée par ___ M. Jean Dupont ___ agissant en qualité de ___ Maire ___",
+        "Représentée par : M. Jean Dupont, agissant en qualité de : Maire",
+    ],
+)
+def test_two_fill_ins_on_one_line(line: str) -> None:
+    got = _values(T.text_page([(60, 300, line)]), ("signatory_name", "signatory_role"))
+    assert got == {"signatory_name": "Jean Dupont", "signatory_role": "Maire"}
+
+
+def test_leaders_then_a_second_label_on_the_line() -> None:
+    rows = [
+        (
+            60,
+            300,
+            "Nom : .......DURAND....... Prénom : ......Marie...... Qualité : ...Adjointe...",
+        ),
+        (60, 320, "Commune de : .................. Basse-Goulaine ..................."),
+    ]
+    got = _values(T.text_page(rows), ("collectivity", "signatory_role"))
+    assert got == {"collectivity": "Basse-Goulaine", "signatory_role": "Adjointe"}
+
+
+@pytest.mark.parametrize("dy", [-11.0, -8.0, -6.0, 3.0, 6.0, 8.0])
+def test_handwritten_fill_in_off_its_line(dy: float) -> None:
+    """The value written on (or above) the dotted line, a few points off the label's
+    line, in a larger hand: OCR gives it a line of its own."""
+    rows: list[tuple[float, float, str] | tuple[float, float, str, float, float]] = [
+        (60, 300, "Nom de la collectivité : " + "." * 60),
+        (190, 300 + dy, "Commune de Vallet", 14.0, 100.0),
+        (60, 330, "Nom et prénom du signataire : " + "." * 50),
+        (215, 330 + dy, "Jérôme MARCHAIS", 14.0, 100.0),
+        (60, 360, "Qualité : " + "." * 70),
+        (130, 360 + dy, "Maire", 14.0, 100.0),
+    ]
+    got = _values(_fill_page(rows), ("collectivity", "signatory_name", "signatory_role"))
+    assert got == {
+        "collectivity": "Commune de Vallet",
+        "signatory_name": "Jérôme MARCHAIS",
+        "signatory_role": "Maire",
+    }
+
+
+def test_handwritten_fill_in_with_ocr_noise() -> None:
+    """A scanned fill-in: the value above the dotted line, OCR'd with slips ("rn" for
+    "m", a space before the civility's dot, specks after the name)."""
+    rows: list[tuple[float, float, str] | tuple[float, float, str, float, float]] = [
+        (60, 300, "Nom de la collectivité : " + "_" * 40, 9.0, 88.0),
+        (190, 290, "Cornmune de Rezé", 14.0, 61.0),
+        (60, 330, "Nom du signataire : " + "_" * 40, 9.0, 90.0),
+        (170, 321, "M . Hervé NEAU", 14.0, 58.0),
+        (60, 360, "Fonction : " + "_" * 45, 9.0, 91.0),
+        (130, 351, "Le Marre", 14.0, 55.0),
+    ]
+    got = _values(_fill_page(rows, ocr=True), ("collectivity", "signatory_name", "signatory_role"))
+    assert got == {
+        "collectivity": "Commune de Rezé",
+        "signatory_name": "Hervé NEAU",
+        "signatory_role": "Le Maire",
+    }
+
+
+def test_a_blank_dotted_line_takes_no_value_from_the_row_above() -> None:
+    """A label left blank under a filled row: the value of the row above is its own
+    label's, never the blank one's."""
+    rows = [
+        (60, 300, "Nom du signataire : Jean DUPONT"),
+        (60, 312, "Collectivité : ......................................"),
+        (60, 324, "Qualité : ......................................"),
+    ]
+    got = _values(T.text_page(rows), ("collectivity", "signatory_name", "signatory_role"))
+    assert got == {"collectivity": None, "signatory_name": "Jean DUPONT", "signatory_role": None}
+
+
+ROWS = list[tuple[float, float, str]]
+
+
+@pytest.mark.parametrize(
+    ("rows", "want"),
+    [
+        (  # the commune left, the rector right, the date under each
+            [
+                (60, 600, "Pour la commune de Mauves-sur-Loire,"),
+                (320, 600, "Pour le recteur de l'académie de Nantes,"),
+                (60, 614, "Le Maire,"),
+                (320, 614, "La rectrice,"),
+                (60, 680, "Jean-Pierre BLANDIN"),
+                (320, 680, "Katia BÉGUIN"),
+                (60, 700, "Fait à Mauves-sur-Loire, le 4 janvier 2022"),
+                (320, 700, "Fait à Nantes, le 12 janvier 2022"),
+            ],
+            {
+                "collectivity": "commune de Mauves-sur-Loire",
+                "signatory_name": "Jean-Pierre BLANDIN",
+                "signatory_role": "Le Maire",
+                "signature_date": dt.date(2022, 1, 4),
+            },
+        ),
+        (  # the rector left by delegation (a secretary general: a title of our types)
+            [
+                (60, 600, "Fait à Nantes, le 20 janvier 2022"),
+                (320, 600, "Fait à Clisson, le 6 janvier 2022"),
+                (60, 614, "Pour la rectrice de la région académique"),
+                (320, 614, "Pour la Ville de Clisson"),
+                (60, 628, "et par délégation,"),
+                (320, 628, "La Maire,"),
+                (60, 642, "Le secrétaire général,"),
+                (60, 700, "Pierre MARTIN"),
+                (320, 700, "Anne-Marie PINEAU"),
+            ],
+            {
+                "collectivity": "Ville de Clisson",
+                "signatory_name": "Anne-Marie PINEAU",
+                "signatory_role": "La Maire",
+                "signature_date": dt.date(2022, 1, 6),
+            },
+        ),
+        (  # labelled columns: the rector's labels carry typed values too
+            [
+                (60, 600, "LE COORDONNATEUR"),
+                (320, 600, "LE MEMBRE DU GROUPEMENT"),
+                (60, 616, "Nom : Pierre MARTIN"),
+                (320, 616, "Nom : Sylvie DUBOIS"),
+                (60, 630, "Qualité : Secrétaire général"),
+                (320, 630, "Qualité : Présidente"),
+                (60, 644, "Date : 18/01/2022"),
+                (320, 644, "Date : 11/01/2022"),
+            ],
+            {
+                "collectivity": None,
+                "signatory_name": "Sylvie DUBOIS",
+                "signatory_role": "Présidente",
+                "signature_date": dt.date(2022, 1, 11),
+            },
+        ),
+        (  # the rector right, his side dated and named; the commune's name under its title
+            [
+                (60, 600, "Pour la Commune de Haute-Goulaine"),
+                (320, 600, "Pour le Recteur, le directeur académique"),
+                (60, 614, "Le Premier adjoint"),
+                (320, 614, "des services de l'éducation nationale"),
+                (320, 628, "Le DASEN, Michel DUPUY"),
+                (60, 690, "Marc LE BIHAN"),
+                (320, 690, "Fait à Nantes, le 25 janvier 2022"),
+                (60, 704, "Le 10 janvier 2022"),
+            ],
+            {
+                "collectivity": "Commune de Haute-Goulaine",
+                "signatory_name": "Marc LE BIHAN",
+                "signatory_role": "Le Premier adjoint",
+                "signature_date": dt.date(2022, 1, 10),
+            },
+        ),
+    ],
+)
+def test_two_signature_columns(rows: ROWS, want: dict[str, object]) -> None:
+    assert _values(T.text_page(rows)) == want
+
+
+def test_the_rectors_column_alone_gives_nothing_of_the_collectivity() -> None:
+    rows = [
+        (60, 600, "Pour la commune de Sucé-sur-Erdre"),
+        (320, 600, "Pour la rectrice de l'académie,"),
+        (60, 614, "Le Maire"),
+        (320, 614, "Le secrétaire général"),
+        (320, 680, "Pierre MARTIN"),
+        (320, 700, "Fait à Nantes, le 12 janvier 2022"),
+    ]
+    got = _values(T.text_page(rows))
+    assert got == {
+        "collectivity": "commune de Sucé-sur-Erdre",
+        "signatory_name": None,
+        "signatory_role": "Le Maire",
+        "signature_date": None,
+    }
+
+
+@pytest.mark.parametrize(
+    ("rows", "want"),
+    [
+        (  # a caption under its signature line
+            [
+                (320, 640, "Jean DUPONT, Maire"),
+                (320, 652, "____________________________"),
+                (320, 664, "Nom et qualité du signataire"),
+            ],
+            {"signatory_name": "Jean DUPONT", "signatory_role": "Maire"},
+        ),
+        (  # captions under a row of values
+            [
+                (60, 640, "Commune de Saint-Aignan-Grandlieu"),
+                (260, 640, "Sophie BRIAND"),
+                (420, 640, "Maire"),
+                (60, 652, "(collectivité)"),
+                (260, 652, "(nom et prénom)"),
+                (420, 652, "(qualité)"),
+            ],
+            {
+                "collectivity": "Commune de Saint-Aignan-Grandlieu",
+                "signatory_name": "Sophie BRIAND",
+                "signatory_role": "Maire",
+            },
+        ),
+        (  # captioned lines stacked: each value is its own caption's, not the next one's
+            [
+                (60, 600, "Commune de Thouaré-sur-Loire"),
+                (60, 612, "Collectivité"),
+                (60, 636, "Martine OGER"),
+                (60, 648, "Nom du signataire"),
+                (60, 672, "Maire"),
+                (60, 684, "Qualité"),
+            ],
+            {
+                "collectivity": "Commune de Thouaré-sur-Loire",
+                "signatory_name": "Martine OGER",
+                "signatory_role": "Maire",
+            },
+        ),
+    ],
+)
+def test_label_under_its_value(rows: ROWS, want: dict[str, object]) -> None:
+    assert _values(T.text_page(rows), tuple(want)) == want
+
+
+@pytest.mark.parametrize(
+    ("rows", "want"),
+    [
+        (  # a box: capitals and abbreviations in the header row, values under them
+            [
+                (60, 500, "COLLECT."),
+                (240, 500, "SIGNAT. (NOM, PRÉNOM)"),
+                (420, 500, "QUALITE"),
+                (60, 520, "Commune de Divatte-sur-Loire"),
+                (240, 520, "GUILLOT Christelle"),
+                (420, 520, "Maire-adjointe"),
+            ],
+            {
+                "collectivity": "Commune de Divatte-sur-Loire",
+                "signatory_name": "GUILLOT Christelle",
+                "signatory_role": "Maire-adjointe",
+            },
+        ),
+        (  # another order of the label's words, a dash between them
+            [
+                (60, 500, "Collectivité - dénomination : Ville de Nort-sur-Erdre"),
+                (60, 515, "Signataire - nom et prénom : Yves DAUVÉ"),
+                (60, 530, "Signataire - qualité : Maire"),
+            ],
+            {
+                "collectivity": "Ville de Nort-sur-Erdre",
+                "signatory_name": "Yves DAUVÉ",
+                "signatory_role": "Maire",
+            },
+        ),
+        (  # a tall box: the label in its corner, the value lower down
+            [
+                (60, 500, "NOM ET PRÉNOM DU SIGNATAIRE"),
+                (60, 534, "Christophe RICHARD"),
+                (300, 500, "FONCTION"),
+                (300, 534, "Maire"),
+            ],
+            {"signatory_name": "Christophe RICHARD", "signatory_role": "Maire"},
+        ),
+        (  # capitals, abbreviated, with colons
+            [
+                (60, 500, "COLLECTIVITE : MAIRIE DE LA CHAPELLE-SUR-ERDRE"),
+                (60, 515, "SIGNAT. : M. Fabrice ROUSSEL"),
+                (60, 530, "QUALITE : MAIRE"),
+            ],
+            {
+                "collectivity": "MAIRIE DE LA CHAPELLE-SUR-ERDRE",
+                "signatory_name": "Fabrice ROUSSEL",
+                "signatory_role": "MAIRE",
+            },
+        ),
+    ],
+)
+def test_boxes_capitals_and_word_order(rows: ROWS, want: dict[str, object]) -> None:
+    assert _values(T.text_page(rows), tuple(want)) == want
+
+
+@pytest.mark.parametrize(
+    ("line", "want"),
+    [
+        ("Collectivité : Rezé", "Rezé"),
+        ("Collectivité : SAINT-PHILBERT-DE-GRAND-LIEU", "SAINT-PHILBERT-DE-GRAND-LIEU"),
+        ("Collectivité adhérente : Les Sorinières", "Les Sorinières"),
+        ("Nom de la commune : Le Loroux-Bottereau", "Le Loroux-Bottereau"),
+        ("Commune : Vertou", "Vertou"),
+        ("COLLECTIVITÉ ........ Saint-Julien-de-Concelles ........", "Saint-Julien-de-Concelles"),
+        ("Collectivité : la commune s'engage à payer", None),
+    ],
+)
+def test_bare_place_after_a_collectivity_label(line: str, want: str | None) -> None:
+    assert _values(T.text_page([(60, 300, line)]), ("collectivity",)) == {"collectivity": want}
+
+
+@pytest.mark.parametrize(
+    ("rows", "want"),
+    [
+        (  # surname and first name filled in apart, on one line
+            [
+                (
+                    60,
+                    300,
+                    "Nom : .......DURAND....... Prénom : ......Marie...... Qualité : ....Maire....",
+                )
+            ],
+            {"signatory_name": "Marie DURAND", "signatory_role": "Maire"},
+        ),
+        (  # … and on two lines, under a heading of the representative
+            [
+                (60, 600, "Le représentant de la collectivité"),
+                (60, 614, "Nom : NEAU"),
+                (60, 628, "Prénom : Hervé"),
+                (60, 642, "Qualité : Maire"),
+            ],
+            {"signatory_name": "Hervé NEAU", "signatory_role": "Maire"},
+        ),
+    ],
+)
+def test_surname_and_first_name_apart(rows: ROWS, want: dict[str, object]) -> None:
+    assert _values(T.text_page(rows), tuple(want)) == want
+
+
+@pytest.mark.parametrize(
+    ("label", "field"),
+    [
+        ("Collectivité signataire :", "collectivity"),
+        ("Nom de la collectivité signataire :", "collectivity"),
+        ("Nom du signataire de la collectivité :", "signatory_name"),
+        ("Représentant légal de la collectivité :", "signatory_name"),
+        ("Qualité du représentant :", "signatory_role"),
+        ("Signataire - nom et prénom :", "signatory_name"),
+        ("COLLECT. :", "collectivity"),
+        ("SIGNAT. :", "signatory_name"),
+    ],
+)
+def test_the_labels_head_noun_names_its_field(label: str, field: str) -> None:
+    runs = find_labels(label + " x")
+    assert runs and runs[0].kinds == {field}
+
+
+def test_a_collectivity_labelled_signataire() -> None:
+    rows = [
+        (60, 600, "Collectivité signataire : Commune de Rezé"),
+        (60, 614, "Nom du représentant légal : Hervé NEAU"),
+        (60, 628, "Fonction du représentant : Maire"),
+    ]
+    assert _values(T.text_page(rows), ("collectivity", "signatory_name", "signatory_role")) == {
+        "collectivity": "Commune de Rezé",
+        "signatory_name": "Hervé NEAU",
+        "signatory_role": "Maire",
+    }
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Fait à ......Rezé...... le ....12/01/2022....",
+        "Fait à …………Rezé………… le …………12 janvier 2022…………",
+        "Fait à _____Rezé_____ le ___12/01/2022___",
+        "Fait à Rezé, le 12 / 01 / 2022",
+        "Date : ....12 janvier 2022....",
+    ],
+)
+def test_signature_date_on_a_dotted_line(line: str) -> None:
+    rows = [(60, 580, "Nom du signataire : Hervé NEAU"), (60, 600, line)]
+    assert _values(T.text_page(rows), ("signature_date",)) == {
+        "signature_date": dt.date(2022, 1, 12)
+    }
+
+
+def test_two_column_headings_run_into_one_line() -> None:
+    """OCR joins the two columns' headings when the gap between them is narrow: the
+    commune's heading is still read, the rector's never."""
+    rows = [
+        (60, 600, "Pour la commune de Saint-Sébastien-sur-Loire,"),
+        (295, 600, "Pour le recteur de l'académie de Nantes,"),
+        (60, 614, "Le Maire,"),
+        (320, 614, "Le secrétaire général,"),
+        (60, 680, "Laurent TURQUOIS"),
+        (320, 680, "Pierre MARTIN"),
+    ]
+    page = T.text_page(rows)
+    assert len(page.lines) == 5  # the headings are one line
+    assert _values(page, ("collectivity", "signatory_name", "signatory_role")) == {
+        "collectivity": "commune de Saint-Sébastien-sur-Loire",
+        "signatory_name": "Laurent TURQUOIS",
+        "signatory_role": "Le Maire",
+    }
+
+
+def test_ocr_mends_the_kind_of_collectivity() -> None:
+    from extractors.fields.convention import mend_kind
+
+    assert mend_kind("Cornmune de Rezé") == "Commune de Rezé"
+    assert mend_kind("VlLLE D'ANCENIS") == "VILLE D'ANCENIS"
+    assert mend_kind("Maire de Rezé") == "Maire de Rezé"
+    assert mend_kind("Marie de La Tour") == "Marie de La Tour"
+    assert mend_kind("Vallet") == "Vallet"

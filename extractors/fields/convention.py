@@ -24,6 +24,7 @@ box as evidence.
 from __future__ import annotations
 
 import functools
+import itertools
 import re
 from collections.abc import Mapping, Sequence
 from contextvars import ContextVar
@@ -196,6 +197,7 @@ _NOT_LABEL = frozenset(
         "datee",
         "villes",
         "faite",
+        "marie",  # a first name, not "mairie"
     }
 )
 
@@ -271,8 +273,18 @@ def label_kinds(words: Sequence[str]) -> frozenset[str]:
     """The fields a label made of these kinds of words points to."""
     has = set(words)
     out: set[str] = set()
-    person = "name" in has or "represented" in has
-    if "collectivity" in has and not (has & {"signer", "represented"}) and "role" not in has:
+    order = list(words)
+    # "Qualité du représentant" is the title; "Représentant, qualité" both
+    person = "name" in has or (
+        "represented" in has
+        and ("role" not in has or order.index("represented") < order.index("role"))
+    )
+    # the label's head noun decides: "Nom de la collectivité signataire", "Collectivité
+    # signataire" name the collectivity; "Nom du signataire de la collectivité" a person
+    signer_after = "signer" not in has or (
+        "collectivity" in has and order.index("collectivity") < order.index("signer")
+    )
+    if "collectivity" in has and signer_after and not (has & {"represented", "role"}):
         return frozenset({"collectivity"})
     if "role" in has:
         out.add("signatory_role")
@@ -283,8 +295,12 @@ def label_kinds(words: Sequence[str]) -> frozenset[str]:
     return frozenset(out)
 
 
-_TOKEN = re.compile(r"[^\s:;'’()\[\]/,]+\.?")
-_SEP = re.compile(r"\s*(?:[:;]|\.{3,}|_{3,}|…+|(?:\.\s){3,}|-{3,})[\s:;._…\-]*")
+# a word: leader dots, ellipses and underscores glued to it are not part of it
+# ("..........Commune", "…Maire…", "____Rezé"); one dot is ("M.", "Coll.", "C.C.")
+_TOKEN = re.compile(r"(?:[^\s:;'’()\[\]/,…_.]|(?<![.…])\.(?![.…]))+")
+_SEP = re.compile(r"\s*(?:[:;]|\.{3,}|_{3,}|…+|(?:\.\s){3,}|-{3,}|(?:-\s){3,})[\s:;._…\-]*")
+# leaders closing a value written on its dotted line ("M. Jean Dupont ........ agissant")
+_LEADERS_AFTER = re.compile(r"\s*(?:\.{3,}|…+|_{3,}|(?:\s?\.){3,}|(?:\s-){3,})")
 
 
 @dataclass(frozen=True)
@@ -351,9 +367,39 @@ def find_labels(text: str) -> list[LabelRun]:
 
 
 def _named_kind(text: str) -> bool:
-    """Whether ``text`` opens with a collectivity's name ("Commune de Rezé", "Ville d'X")."""
-    span = find_collectivity(text)
+    """Whether ``text`` opens with a collectivity's name ("Commune de Rezé", "Ville d'X",
+    "Cornmune de Rezé" as OCR reads it)."""
+    span = find_collectivity(mend_kind(text))
     return span is not None and span[0] <= 1
+
+
+# the kinds of collectivity OCR misreads at the head of a name ("Cornmune", "Vilie")
+_KIND_WORDS = ("commune", "mairie", "ville", "communaute", "departement", "syndicat")
+_KIND_HEAD = re.compile(r"^(\W*)([^\W\d_]{5,12})(?=\s+(?:de|du|des|d'|d’)(?:\s|\b))", re.I)
+
+
+def mend_kind(text: str) -> str:
+    """``text`` with the kind opening it spelt right when OCR slipped on it ("Cornmune de
+    Rezé" -> "Commune de Rezé", "VlLLE D'ANCENIS" -> "VILLE D'ANCENIS"): one slip in a
+    word of 5-6 letters, two in a longer one, the first letter right. Words that are
+    another word ("Maire de Rezé", "Communes de") are left as they are."""
+    m = _KIND_HEAD.match(text)
+    if m is None:
+        return text
+    word = m.group(2)
+    f = fold(word)
+    if f in _KIND_WORDS or f in _NOT_LABEL or f in LABEL_WORDS["collectivity"]:
+        return text
+    allowed = 1 if len(f) <= 6 else 2
+    for kind in _KIND_WORDS:
+        if kind[0] == f[0] and abs(len(kind) - len(f)) <= allowed and _distance(f, kind) <= allowed:
+            spelt = {"communaute": "communauté", "departement": "département"}.get(kind, kind)
+            capitals = sum(c.isupper() for c in word) > len(word) / 2
+            spelt = (
+                spelt.upper() if capitals else (spelt.capitalize() if word[:1].isupper() else spelt)
+            )
+            return m.group(1) + spelt + text[m.end(2) :]
+    return text
 
 
 # --------------------------------------------------------------------------- sides
@@ -413,14 +459,19 @@ def _ocr_factor(conf: float, page: Page) -> float:
     return 1.0 if not page.ocr else 0.9 * max(conf, 0.3) + 0.1
 
 
+# a civility's dot OCR set apart ("M . DUPONT", "M .Jean")
+_CIVILITY_DOT = re.compile(r"^(M|Mr|Mme|Mlle)\s*\.\s*(?=[A-ZÀ-Þ])")
+
+
 def _typed(kind: str, text: str, ocr: bool) -> str | None:
     text = clean_value(text)
     if kind == "signatory_name":
+        text = _CIVILITY_DOT.sub(r"\1. ", text)
         return parse_person(clean_name(text) if ocr else text)
     if kind == "signatory_role":
         return parse_role(mend_role(clean_name(text)) if ocr else text)
     if kind == "collectivity":
-        return parse_collectivity(mend_place(clean_name(text)) if ocr else text)
+        return parse_collectivity(mend_place(mend_kind(clean_name(text))) if ocr else text)
     return None
 
 
@@ -450,75 +501,188 @@ class _Label:
     box: Box  # the label's own box
 
 
-def _page_labels(page: Page) -> list[tuple[_Label, str, Box, float]]:
-    """Each label of the page with its value text (same line, right cell, or below), the
-    value's box and its OCR confidence (0-1); empty text where nothing follows it."""
-    out: list[tuple[_Label, str, Box, float]] = []
+@dataclass(frozen=True)
+class _Value:
+    """A text that may be a label's value, and where it was found."""
+
+    text: str
+    box: Box
+    conf: float  # OCR confidence, 0-1
+    where: str  # "line", "right", "fill", "under", "above"
+    line: Line  # the line it is on
+    offset: int  # where it starts in the line's text
+
+
+# trust in a value by where it sits from its label
+_WHERE_FACTOR = {"line": 1.0, "right": 1.0, "fill": 0.9, "under": 0.85, "above": 0.8}
+
+
+def _has_text(text: str, letters: int = 2) -> bool:
+    """Whether ``text`` holds ``letters`` letters or digits in a row (not only leaders)."""
+    return re.search(r"[^\W_]" * letters, text) is not None
+
+
+def _line_value(text: str, start: int, stop: int) -> tuple[int, int] | None:
+    """The value written after a label in ``text[start:stop]``: leaders before it skipped,
+    and cut at the leaders after it ("........ M. Jean Dupont ........ agissant")."""
+    value = text[start:stop]
+    s = start + len(value) - len(value.lstrip(" .:;_…-–"))
+    m = re.search(r"[^\W_]", text[s:stop])
+    if m is None:
+        return None
+    cut = _LEADERS_AFTER.search(text, s + m.end(), stop)
+    e = cut.start() if cut else stop
+    if not _has_text(text[s:e]):
+        return None
+    return s, e
+
+
+def _page_labels(page: Page) -> list[tuple[_Label, list[_Value]]]:
+    """Each label of the page with the texts that may be its value, nearest first: after
+    it on its line, in the cell to its right, written on or above its dotted line (a
+    fill-in a few points off the label's line), under it in its column (a header row, a
+    box), or above it (a caption under its value). A text another label owns (beside that
+    label, or nearer to it) is not offered. Empty where nothing is near."""
+    out: list[tuple[_Label, list[_Value]]] = []
     lines = page.lines
     runs_of = {id(ln): find_labels(ln.text) for ln in lines}
+    label_lines = [ln for ln in lines if runs_of[id(ln)] and runs_of[id(ln)][0].start <= 2]
+    label_ids = {id(ln) for ln in label_lines}
 
-    def is_label_line(ln: Line) -> bool:
-        runs = runs_of[id(ln)]
-        return bool(runs) and runs[0].start <= 2
+    def beside_a_label(o: Line) -> bool:
+        """``o`` sits right of another label of its row (that label's value)."""
+        return any(
+            x is not o and _same_row(x.box, o.box) and x.box[2] <= o.box[0] + 2 for x in label_lines
+        )
+
+    def column(o: Line, lbox: Box) -> bool:
+        return min(o.box[2], lbox[2] + 150) - max(o.box[0], lbox[0] - 10) > 0
+
+    def gap(upper: Box, lower: Box) -> float:
+        return lower[1] - upper[3]
 
     for ln in lines:
         runs = runs_of[id(ln)]
         for k, run in enumerate(runs):
             lbox = ln.span_box(run.start, run.end)
             lab = _Label(page, ln, run, lbox)
-            stop = (
-                runs[k + 1].start if k + 1 < len(runs) and runs[k + 1].separated else len(ln.text)
-            )
-            value = ln.text[run.value_start : stop]
-            if re.search(r"\w\w", value):
-                s = run.value_start + len(value) - len(value.lstrip(" .:_…"))
-                out.append((lab, value, ln.span_box(s, stop), _ocr_conf(ln, s, stop)))
+            nxt = runs[k + 1] if k + 1 < len(runs) else None
+            stop = nxt.start if nxt is not None and nxt.separated else len(ln.text)
+            span = _line_value(ln.text, run.value_start, stop)
+            if span is not None:
+                s, e = span
+                value = _Value(ln.text[s:e], ln.span_box(s, e), _ocr_conf(ln, s, e), "line", ln, s)
+                out.append((lab, [value]))
                 continue
-            if k + 1 < len(runs):
-                out.append((lab, "", lbox, 0.0))
-                continue
+            alts: list[_Value] = []
             h = max(lbox[3] - lbox[1], 4.0)
-            # the cell to the right (leader dots skipped); a label there heads its own
-            # column, and this label's value is then below it
-            right = [
-                o
-                for o in lines
-                if o is not ln
-                and _same_row(o.box, ln.box)
-                and o.box[0] > ln.box[2] - 2
-                and re.search(r"\w", o.text)
-            ]
-            if right:
-                o = min(right, key=lambda x: x.box[0])
-                if not is_label_line(o) and re.search(r"\w\w", o.text):
-                    out.append((lab, o.text, o.box, o.conf / 100.0))
+            x_limit = ln.span_box(nxt.start, nxt.end)[0] if nxt is not None else 1e9
+            # the cell to the right, or a value written on (or above) the dotted line
+            # beside the label; a label there heads its own column
+            right: list[tuple[float, Line]] = []
+            for o in lines:
+                if o is ln or not _has_text(o.text):
                     continue
-
-            def others_value(o: Line, lbox: Box = lbox) -> bool:
-                """``o`` sits right of another label of its row (that label's value)."""
-                return any(
-                    x is not o
-                    and _same_row(x.box, o.box)
-                    and x.box[2] <= o.box[0] + 2
-                    and x.box[0] >= lbox[0] - 10
-                    and is_label_line(x)
-                    for x in lines
-                )
-
+                if not (lbox[2] - 2 < o.box[0] < x_limit):
+                    continue
+                mid = (o.box[1] + o.box[3]) / 2
+                if _same_row(o.box, ln.box) and o.box[1] < ln.box[3]:
+                    right.append((0.0, o))
+                elif (
+                    ln.box[1] - 1.3 * h <= mid <= ln.box[3] + 0.9 * h
+                    and id(o) not in label_ids
+                    and not beside_a_label(o)
+                ):
+                    right.append((abs(mid - (ln.box[1] + ln.box[3]) / 2), o))
+            if right:
+                dist, o = min(right, key=lambda t: (t[0] > 0, t[0], t[1].box[0]))
+                if id(o) not in label_ids:
+                    where = "right" if dist == 0.0 else "fill"
+                    alts.append(_Value(o.text, o.box, o.conf / 100.0, where, o, 0))
+            # under it in its column (not a text nearer to a label below it)
             under = [
                 o
                 for o in lines
-                if lbox[1] + 0.6 * h < o.box[1] < ln.box[3] + 2.2 * h
-                and min(o.box[2], lbox[2] + 150) - max(o.box[0], lbox[0] - 10) > 0
-                and re.search(r"\w", o.text)
-                and not others_value(o)
+                if lbox[1] + 0.6 * h < o.box[1] < ln.box[3] + 3.5 * h
+                and column(o, lbox)
+                and _has_text(o.text, 1)
+                and not beside_a_label(o)
             ]
-            if under:
+            if under and nxt is None:
                 o = min(under, key=lambda x: (x.box[1], abs(x.box[0] - lbox[0])))
-                if not is_label_line(o):
-                    out.append((lab, o.text, o.box, 0.85 * o.conf / 100.0))
-                    continue
-            out.append((lab, "", lbox, 0.0))
+                owned = any(
+                    x is not ln and 0 <= gap(o.box, x.box) < gap(lbox, o.box) and column(x, o.box)
+                    for x in label_lines
+                )
+                if id(o) not in label_ids and not owned:
+                    alts.append(_Value(o.text, o.box, o.conf / 100.0, "under", o, 0))
+            # above it: a caption under its value
+            above = [
+                o
+                for o in lines
+                if o.box[3] <= lbox[1] + 0.4 * h
+                and o.box[3] > lbox[1] - 3.0 * h
+                and o.box[1] < lbox[1] - 0.6 * h
+                and min(o.box[2], lbox[2] + 60) - max(o.box[0], lbox[0] - 20) > 0
+                and _has_text(o.text)
+                and not beside_a_label(o)
+            ]
+            if above and nxt is None:
+                o = max(above, key=lambda x: (x.box[3], -abs(x.box[0] - lbox[0])))
+                owned = any(
+                    x is not ln and 0 <= gap(x.box, o.box) < gap(o.box, lbox) and column(o, x.box)
+                    for x in label_lines
+                )
+                if id(o) not in label_ids and not owned:
+                    alts.append(_Value(o.text, o.box, o.conf / 100.0, "above", o, 0))
+            out.append((lab, alts))
+    return out
+
+
+_NAME_WORD = re.compile(r"^[A-ZÀ-ÖØ-Þ][A-Za-zÀ-ÖØ-öø-ÿ'’\-]+$")
+
+
+def _name_part(lab: _Label, alts: Sequence[_Value]) -> tuple[str, str, _Value] | None:
+    """A label of the surname alone ("Nom :", "Nom du signataire") or of the first name
+    alone ("Prénom :") with its one-word value: ("nom" or "prenom", the word, its value)."""
+    words = {
+        fold(m.group(0)).strip(".")
+        for m in _TOKEN.finditer(lab.line.text[lab.run.start : lab.run.end])
+    }
+    words -= GLUE | LABEL_WORDS["signer"] | LABEL_WORDS["represented"]
+    part = {frozenset({"nom"}): "nom", frozenset({"prenom"}): "prenom"}.get(frozenset(words))
+    if part is None:
+        return None
+    for alt in alts:
+        word = clean_name(clean_value(alt.text)) if lab.page.ocr else clean_value(alt.text)
+        if _NAME_WORD.match(word):
+            return part, word, alt
+        break
+    return None
+
+
+def _split_name(page: Page, parts: Sequence[tuple[_Label, tuple[str, str, _Value]]]) -> list[Cand]:
+    """A person from a "Nom" and a "Prénom" filled in apart, on one row or two rows of one
+    column: "Prénom NOM"."""
+    out: list[Cand] = []
+    for lab_n, (part_n, surname, v_n) in parts:
+        if part_n != "nom":
+            continue
+        near = [
+            (abs(lab_p.box[1] - lab_n.box[1]), first, v_p)
+            for lab_p, (part_p, first, v_p) in parts
+            if part_p == "prenom"
+            and abs(lab_p.box[1] - lab_n.box[1]) <= 40
+            and (abs(lab_p.box[0] - lab_n.box[0]) <= 40 or _same_row(lab_p.box, lab_n.box))
+        ]
+        if not near:
+            continue
+        _, first, v_p = min(near, key=lambda t: t[0])
+        person = parse_person(f"{first} {surname}")
+        if person is not None:
+            conf = 0.9 * _ocr_factor(min(v_n.conf, v_p.conf), page)
+            box = union_boxes((v_n.box, v_p.box))
+            out.append(Cand(person, conf, page, box, f"{v_n.text} {v_p.text}", 3))
     return out
 
 
@@ -526,29 +690,48 @@ def _label_cands(
     pages: Sequence[Page], cands: dict[str, list[Cand]], weak: dict[str, Cand]
 ) -> None:
     for page in pages:
-        for lab, text, box, conf in _page_labels(page):
+        parts: list[tuple[_Label, tuple[str, str, _Value]]] = []
+        for lab, alts in _page_labels(page):
             if _rector_side(page, lab.box):
                 continue
+            part = _name_part(lab, alts) if "signatory_name" in lab.run.kinds else None
+            if part is not None:
+                parts.append((lab, part))
             for kind in lab.run.kinds:
                 if kind == "signature_date":
                     continue  # dates: see _date_cands
-                value = _typed(kind, text, page.ocr) if text else None
-                if value is None and kind in ("signatory_name", "signatory_role") and "," in text:
-                    # "Jean DUPONT, Maire" after "Nom et qualité du signataire"
-                    for part in text.split(","):
-                        value = _typed(kind, part, page.ocr)
-                        if value:
-                            break
-                if value is not None:
+                found = False
+                for alt in alts:
+                    value = _typed(kind, alt.text, page.ocr)
+                    if (
+                        value is None
+                        and kind in ("signatory_name", "signatory_role")
+                        and "," in alt.text
+                    ):
+                        # "Jean DUPONT, Maire" after "Nom et qualité du signataire"
+                        for piece in alt.text.split(","):
+                            value = _typed(kind, piece, page.ocr)
+                            if value:
+                                break
+                    if value is None:
+                        continue
+                    if alt.where != "line" and _rector_side(page, alt.box):
+                        continue
                     f = 1.0 if lab.run.separated or len(lab.run.kinds) == 1 else 0.9
-                    cands[kind].append(Cand(value, f * _ocr_factor(conf, page), page, box, text, 3))
-                elif lab.run.separated or lab.run.end >= len(lab.line.text) - 1:
+                    f *= _WHERE_FACTOR[alt.where]
+                    conf = f * _ocr_factor(alt.conf, page)
+                    cands[kind].append(Cand(value, conf, page, alt.box, alt.text, 3))
+                    found = True
+                    break
+                if not found and (lab.run.separated or lab.run.end >= len(lab.line.text) - 1):
                     # a label with a blank (or unreadable) value: evidence of where to look
+                    text = alts[0].text if alts else ""
                     blank = not re.search(r"\w\w", text)
                     c = 0.7 if blank and not page.ocr else (0.4 if blank else 0.25)
                     prev = weak.get(kind)
                     if prev is None or (prev.conf < c):
                         weak[kind] = Cand(None, c, page, lab.box, text, 0)
+        cands["signatory_name"] += _split_name(page, parts)
 
 
 # a signature block's title line: "Pour la commune de Rezé, Le Maire, Jean DUPONT",
@@ -558,6 +741,8 @@ _BLOCK_ROLE = re.compile(
     r"(?P<role>(?:(?:monsieur|madame)\s+)?(?:le|la|l')\s*(?=[a-z]))"
 )
 _FAIT = re.compile(r"\b(?:fait|signe)\b[^.;:]{0,70}?(?:\ble\b|$)|^\s*a\s+\S[^,]{0,40},\s*le\b")
+_POUR = re.compile(r"\bpour\s+(?:le|la|les|l')(?![a-z])")
+_LEADER_RUN = re.compile(r"\.{2,}|…+|_{2,}")
 _BARE_LE = re.compile(r"^\s*le\s*[:,]?\s*(?=\S)")
 
 
@@ -652,16 +837,23 @@ def _block_cands(pages: Sequence[Page], cands: dict[str, list[Cand]]) -> None:
                         Cand(pour[span_c[0] : span_c[1]], 0.8, page, ln.box, ln.text, 2)
                     )
         # "Pour la Commune de Rezé," alone on its line, above a title
+        # (two columns' headings OCR ran into one line: "Pour la Commune de Rezé, Pour le
+        # Recteur de l'académie" is read as its two headings)
         for ln in lines:
-            f = fold(ln.text)
-            if f.startswith("pour ") and len(f) < 90 and not _RECTOR.search(f):
-                span_c = find_collectivity(ln.text)
-                if span_c and not _rector_side(page, ln.box):
-                    value = ln.text[span_c[0] : span_c[1]]
+            whole = fold(ln.text)
+            cuts = [0] + [m.start() for m in _POUR.finditer(whole) if m.start() > 0] + [len(whole)]
+            for a, b in itertools.pairwise(cuts):
+                f = whole[a:b]
+                if not f.startswith("pour ") or len(f) >= 90 or _RECTOR.search(f):
+                    continue
+                span_c = find_collectivity(ln.text[a:b])
+                box = ln.span_box(a, b)
+                if span_c and not _rector_side(page, box):
+                    value = ln.text[a + span_c[0] : a + span_c[1]]
                     if page.ocr:
                         value = mend_place(value)
-                    conf = 0.75 * _ocr_factor(ln.conf / 100.0, page)
-                    cands["collectivity"].append(Cand(value, conf, page, ln.box, ln.text, 2))
+                    conf = 0.75 * _ocr_factor(ln.span_conf(a, b) / 100.0, page)
+                    cands["collectivity"].append(Cand(value, conf, page, box, ln.text[a:b], 2))
 
 
 # prose: "… la Commune de X, représentée par son Maire, Monsieur Y, dûment habilité …"
@@ -763,17 +955,16 @@ def _prose_cands(pages: Sequence[Page], cands: dict[str, list[Cand]]) -> None:
 def _date_cands(pages: Sequence[Page]) -> list[Cand]:
     out: list[Cand] = []
     for page in pages:
-        for lab, text, _box, _conf in _page_labels(page):
+        for lab, alts in _page_labels(page):
             if "signature_date" not in lab.run.kinds or _rector_side(page, lab.box):
                 continue
             ln = lab.line
-            texts: list[tuple[str, Line, int]] = []
-            if text:
-                texts.append((text, ln, -1))
-            # a date written beside or under "Date et signature" / "Signature et cachet"
+            # its value beside it, then a date written under "Date et signature" /
+            # "Signature et cachet"
+            texts = [(a.text, a.line, a.offset) for a in alts if a.where != "above"]
             texts += [(o.text, o, 0) for o in _column_below(page, ln, 4.0)[:3]]
             found = False
-            for t, where, _ in texts:
+            for t, where, offset in texts:
                 dm = _typed_date(t, page.ocr)
                 if dm is None:
                     continue
@@ -781,14 +972,9 @@ def _date_cands(pages: Sequence[Page]) -> list[Cand]:
                     # "La date limite d'adhésion est fixée au 15 janvier 2022": a sentence
                     # about a date, not a date's label
                     continue
-                if where is ln:
-                    s = ln.text.find(t) + dm.start
-                    bx = ln.span_box(s, s + len(dm.raw))
-                    oc = _ocr_conf(ln, s, s + len(dm.raw))
-                else:
-                    s = dm.start
-                    bx = where.span_box(s, s + len(dm.raw))
-                    oc = _ocr_conf(where, s, s + len(dm.raw))
+                s = offset + dm.start
+                bx = where.span_box(s, s + len(dm.raw))
+                oc = _ocr_conf(where, s, s + len(dm.raw))
                 out.append(
                     Cand(
                         dm.date,
@@ -805,7 +991,9 @@ def _date_cands(pages: Sequence[Page]) -> list[Cand]:
                 c = 0.7 if not page.ocr else 0.35
                 out.append(Cand(None, c, page, lab.box, "", 0))
         for ln in page.lines:
-            f = fold(ln.text)
+            # "Fait à ......Rezé...... le ....12/01/2022....": the leaders as blanks
+            plain = _LEADER_RUN.sub(lambda m: " " * len(m.group(0)), ln.text)
+            f = fold(plain)
             if f.strip(" :") in ("le", "date"):
                 # "LE" in a form's cell, its date in the next cell of the row
                 right = [o for o in page.lines if o.box[0] > ln.box[2] and _same_row(o.box, ln.box)]
@@ -829,7 +1017,7 @@ def _date_cands(pages: Sequence[Page]) -> list[Cand]:
                 rank = 1
                 if m is None:
                     continue
-            dm = _typed_date(ln.text[m.end() :], page.ocr)
+            dm = _typed_date(plain[m.end() :], page.ocr)
             target = ln
             offset = m.end()
             if dm is None and rank == 2:
