@@ -1050,3 +1050,87 @@ def test_ocr_mends_the_kind_of_collectivity() -> None:
     assert mend_kind("Maire de Rezé") == "Maire de Rezé"
     assert mend_kind("Marie de La Tour") == "Marie de La Tour"
     assert mend_kind("Vallet") == "Vallet"
+
+
+@pytest.mark.parametrize(
+    ("rows", "want"),
+    [
+        (  # the title held in a place, the name under it
+            [(60, 600, "Le Maire de Geneston,"), (60, 680, "Jean-Pierre LE NAIN")],
+            {
+                "collectivity": "Geneston",
+                "signatory_name": "Jean-Pierre LE NAIN",
+                "signatory_role": "Le Maire",
+            },
+        ),
+        (  # … and the name after it on its line
+            [
+                (300, 600, "Fait à Rezé, le 3 janvier 2022"),
+                (300, 615, "Le Maire de Rezé, Hervé NEAU"),
+            ],
+            {"collectivity": "Rezé", "signatory_name": "Hervé NEAU", "signatory_role": "Le Maire"},
+        ),
+        (  # a caption for the signature between the title and the name
+            [
+                (60, 600, "Pour la commune,"),
+                (60, 614, "le Maire,"),
+                (60, 680, "(signature et cachet)"),
+                (60, 700, "Hervé NEAU"),
+            ],
+            {"collectivity": None, "signatory_name": "Hervé NEAU", "signatory_role": "le Maire"},
+        ),
+        (  # an electronic signature's "Signé par"
+            [(60, 600, "Signé par : Hervé NEAU"), (60, 614, "En sa qualité de : Maire")],
+            {"collectivity": None, "signatory_name": "Hervé NEAU", "signatory_role": "Maire"},
+        ),
+        (  # a long label: the EPCI spelt out
+            [
+                (
+                    60,
+                    600,
+                    "Nom de l'établissement public de coopération intercommunale : "
+                    "Clisson Sèvre et Maine Agglo",
+                )
+            ],
+            {"collectivity": "Clisson Sèvre et Maine Agglo"},
+        ),
+    ],
+)
+def test_signature_blocks_and_long_labels(rows: ROWS, want: dict[str, object]) -> None:
+    assert _values(T.text_page(rows), tuple(want)) == want
+
+
+def test_the_states_column_is_the_rectors() -> None:
+    """ "Pour l'État" heads the rector's column: its secretary general, lower on the page,
+    is no signatory of the commune's."""
+    rows = [
+        (320, 600, "Pour la commune de Rezé"),
+        (60, 600, "Pour l'État,"),
+        (320, 614, "Le Maire"),
+        (60, 640, "Le secrétaire général"),
+        (320, 680, "Hervé NEAU"),
+        (60, 700, "Pierre MARTIN"),
+    ]
+    assert _values(T.text_page(rows), ("signatory_name", "signatory_role")) == {
+        "signatory_name": "Hervé NEAU",
+        "signatory_role": "Le Maire",
+    }
+
+
+@pytest.mark.parametrize("blank_first", [False, True])
+def test_fill_ins_on_tight_rows_go_to_their_own_dotted_line(blank_first: bool) -> None:
+    """Rows 18 points apart, each value written on its dotted line in a larger hand: a
+    value between two labels is the one whose dotted line it is written on (its bottom
+    at that line), never the row above's."""
+    rows: list[tuple[float, float, str] | tuple[float, float, str, float, float]] = [
+        (60, 300, "Collectivité : " + "." * 60),
+        (60, 318, "Nom du signataire : " + "." * 55),
+        (170, 305, "Jérôme MARCHAIS", 14.0, 100.0),
+    ]
+    if not blank_first:
+        rows.append((150, 287, "Commune de Vallet", 14.0, 100.0))
+    got = _values(_fill_page(rows), ("collectivity", "signatory_name"))
+    assert got == {
+        "collectivity": None if blank_first else "Commune de Vallet",
+        "signatory_name": "Jérôme MARCHAIS",
+    }

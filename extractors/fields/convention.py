@@ -7,8 +7,12 @@ Read by meaning, in whatever layout and wording the collectivity used:
   "signataire", "Qualité", "Collectivité", "Commune de", "Représentée par", "Date",
   "Fait à"…) ending at a colon, leader dots or the end of its line, in any order and
   with OCR slips and abbreviations ("Nom du sign.", "Signataire (nom)"); its field follows
-  from its words (``label_kinds``). Its value is after it on the line, in the cell to its
-  right, or on the line below in its column;
+  from its words (``label_kinds``: the head noun decides, "Collectivité signataire" is the
+  collectivity). Its value is after it on the line (leader dots, "…" or "____" around it),
+  in the cell to its right, written on or above its dotted line a few points off (a
+  hand's fill-in), under it in its column (a header row, a box) or above it (a caption
+  under its value): the nearest text of the field's type that no other label owns.
+  A "Nom" and a "Prénom" filled in apart make one person;
 - **prose**: "la Commune de Saint-Herblain, représentée par son Maire, Monsieur Bertrand
   AFFILÉ", "Je soussignée …, Maire de …";
 - **signature blocks**: "Pour la commune, Le Maire, Jean DUPONT", a title line with the
@@ -81,7 +85,7 @@ LABEL_WORDS: dict[str, frozenset[str]] = {
     ),
     "role": frozenset({"fonction", "fonctions", "qualite", "titre", "mandat"}),
     "name": frozenset({"nom", "noms", "prenom", "prenoms", "identite", "soussigne", "soussignee"}),
-    "signer": frozenset({"signataire", "signataires"}),
+    "signer": frozenset({"signataire", "signataires", "signe", "signee"}),
     "represented": frozenset(
         {"represente", "representee", "representes", "representant", "representante"}
     ),
@@ -122,6 +126,11 @@ GLUE = frozenset(
         "complet",
         "officiel",
         "officielle",
+        "public",
+        "publique",
+        "cooperation",
+        "intercommunale",
+        "intercommunal",
     }
 )
 # abbreviations ("Nom du sign.", "Coll. adhérente", "Fonct.") are prefixes of these
@@ -328,7 +337,7 @@ def find_labels(text: str) -> list[LabelRun]:
             i += 1
             continue
         j = i
-        while j + 1 < len(tokens) and kinds[j + 1] is not None and j + 1 - i < 7:
+        while j + 1 < len(tokens) and kinds[j + 1] is not None and j + 1 - i < 9:
             gap = text[tokens[j][1] : tokens[j + 1][0]]
             if _SEP.fullmatch(gap) and gap.strip():
                 break
@@ -407,7 +416,8 @@ def mend_kind(text: str) -> str:
 # the rectorat's party: never the collectivity, nor its signatory
 _RECTOR = re.compile(
     r"\b(?:recteur|rectrice|rectorat|academie|academique|ministere|ministre|education\s+"
-    r"nationale|chancelier|chanceliere|dasen|coordonnat(?:eur|rice)|prefet|prefete)\b"
+    r"nationale|chancelier|chanceliere|dasen|coordonnat(?:eur|rice)|prefet|prefete"
+    r"|pour\s+l'etat)\b"
 )
 # the collectivity's
 _ADHERENT = re.compile(
@@ -545,6 +555,11 @@ def _page_labels(page: Page) -> list[tuple[_Label, list[_Value]]]:
     label, or nearer to it) is not offered. Empty where nothing is near."""
     out: list[tuple[_Label, list[_Value]]] = []
     lines = page.lines
+    boxes = {id(o): o.box for o in lines}  # (Line.box is computed at each call)
+
+    def bx(o: Line) -> Box:
+        return boxes[id(o)]
+
     runs_of = {id(ln): find_labels(ln.text) for ln in lines}
     label_lines = [ln for ln in lines if runs_of[id(ln)] and runs_of[id(ln)][0].start <= 2]
     label_ids = {id(ln) for ln in label_lines}
@@ -552,11 +567,29 @@ def _page_labels(page: Page) -> list[tuple[_Label, list[_Value]]]:
     def beside_a_label(o: Line) -> bool:
         """``o`` sits right of another label of its row (that label's value)."""
         return any(
-            x is not o and _same_row(x.box, o.box) and x.box[2] <= o.box[0] + 2 for x in label_lines
+            x is not o and _same_row(bx(x), bx(o)) and bx(x)[2] <= bx(o)[0] + 2 for x in label_lines
         )
 
+    label_end = {
+        id(x): x.span_box(runs_of[id(x)][0].start, runs_of[id(x)][0].end)[2] for x in label_lines
+    }
+
+    def fill_owner(o: Line) -> Line | None:
+        """The label line a text written off its line belongs to: of the labels left of
+        it within reach, the one whose line its bottom is nearest (written on its dots)."""
+        mid = (bx(o)[1] + bx(o)[3]) / 2
+        near = [
+            x
+            for x in label_lines
+            if label_end[id(x)] - 2 < bx(o)[0]
+            and bx(x)[1] - 1.3 * (bx(x)[3] - bx(x)[1])
+            <= mid
+            <= bx(x)[3] + 0.9 * (bx(x)[3] - bx(x)[1])
+        ]
+        return min(near, key=lambda x: abs(bx(o)[3] - bx(x)[3]), default=None)
+
     def column(o: Line, lbox: Box) -> bool:
-        return min(o.box[2], lbox[2] + 150) - max(o.box[0], lbox[0] - 10) > 0
+        return min(bx(o)[2], lbox[2] + 150) - max(bx(o)[0], lbox[0] - 10) > 0
 
     def gap(upper: Box, lower: Box) -> float:
         return lower[1] - upper[3]
@@ -583,58 +616,65 @@ def _page_labels(page: Page) -> list[tuple[_Label, list[_Value]]]:
             for o in lines:
                 if o is ln or not _has_text(o.text):
                     continue
-                if not (lbox[2] - 2 < o.box[0] < x_limit):
+                if not (lbox[2] - 2 < bx(o)[0] < x_limit):
                     continue
-                mid = (o.box[1] + o.box[3]) / 2
-                if _same_row(o.box, ln.box) and o.box[1] < ln.box[3]:
+                mid = (bx(o)[1] + bx(o)[3]) / 2
+                owner = fill_owner(o)
+                if (
+                    _same_row(bx(o), bx(ln))
+                    and bx(o)[1] < bx(ln)[3]
+                    and (owner is None or owner is ln)
+                ):
                     right.append((0.0, o))
                 elif (
-                    ln.box[1] - 1.3 * h <= mid <= ln.box[3] + 0.9 * h
+                    bx(ln)[1] - 1.3 * h <= mid <= bx(ln)[3] + 0.9 * h
                     and id(o) not in label_ids
                     and not beside_a_label(o)
+                    and owner is ln
                 ):
-                    right.append((abs(mid - (ln.box[1] + ln.box[3]) / 2), o))
+                    # a hand writes on its dotted line: its bottom is near the label's
+                    right.append((abs(bx(o)[3] - bx(ln)[3]) + 0.01, o))
             if right:
-                dist, o = min(right, key=lambda t: (t[0] > 0, t[0], t[1].box[0]))
+                dist, o = min(right, key=lambda t: (t[0] > 0, t[0], bx(t[1])[0]))
                 if id(o) not in label_ids:
                     where = "right" if dist == 0.0 else "fill"
-                    alts.append(_Value(o.text, o.box, o.conf / 100.0, where, o, 0))
+                    alts.append(_Value(o.text, bx(o), o.conf / 100.0, where, o, 0))
             # under it in its column (not a text nearer to a label below it)
             under = [
                 o
                 for o in lines
-                if lbox[1] + 0.6 * h < o.box[1] < ln.box[3] + 3.5 * h
+                if lbox[1] + 0.6 * h < bx(o)[1] < bx(ln)[3] + 3.5 * h
                 and column(o, lbox)
                 and _has_text(o.text, 1)
                 and not beside_a_label(o)
             ]
             if under and nxt is None:
-                o = min(under, key=lambda x: (x.box[1], abs(x.box[0] - lbox[0])))
+                o = min(under, key=lambda x: (bx(x)[1], abs(bx(x)[0] - lbox[0])))
                 owned = any(
-                    x is not ln and 0 <= gap(o.box, x.box) < gap(lbox, o.box) and column(x, o.box)
+                    x is not ln and 0 <= gap(bx(o), bx(x)) < gap(lbox, bx(o)) and column(x, bx(o))
                     for x in label_lines
                 )
                 if id(o) not in label_ids and not owned:
-                    alts.append(_Value(o.text, o.box, o.conf / 100.0, "under", o, 0))
+                    alts.append(_Value(o.text, bx(o), o.conf / 100.0, "under", o, 0))
             # above it: a caption under its value
             above = [
                 o
                 for o in lines
-                if o.box[3] <= lbox[1] + 0.4 * h
-                and o.box[3] > lbox[1] - 3.0 * h
-                and o.box[1] < lbox[1] - 0.6 * h
-                and min(o.box[2], lbox[2] + 60) - max(o.box[0], lbox[0] - 20) > 0
+                if bx(o)[3] <= lbox[1] + 0.4 * h
+                and bx(o)[3] > lbox[1] - 3.0 * h
+                and bx(o)[1] < lbox[1] - 0.6 * h
+                and min(bx(o)[2], lbox[2] + 60) - max(bx(o)[0], lbox[0] - 20) > 0
                 and _has_text(o.text)
                 and not beside_a_label(o)
             ]
             if above and nxt is None:
-                o = max(above, key=lambda x: (x.box[3], -abs(x.box[0] - lbox[0])))
+                o = max(above, key=lambda x: (bx(x)[3], -abs(bx(x)[0] - lbox[0])))
                 owned = any(
-                    x is not ln and 0 <= gap(x.box, o.box) < gap(o.box, lbox) and column(o, x.box)
+                    x is not ln and 0 <= gap(bx(x), bx(o)) < gap(bx(o), lbox) and column(o, bx(x))
                     for x in label_lines
                 )
                 if id(o) not in label_ids and not owned:
-                    alts.append(_Value(o.text, o.box, o.conf / 100.0, "above", o, 0))
+                    alts.append(_Value(o.text, bx(o), o.conf / 100.0, "above", o, 0))
             out.append((lab, alts))
     return out
 
@@ -741,6 +781,7 @@ _BLOCK_ROLE = re.compile(
     r"(?P<role>(?:(?:monsieur|madame)\s+)?(?:le|la|l')\s*(?=[a-z]))"
 )
 _FAIT = re.compile(r"\b(?:fait|signe)\b[^.;:]{0,70}?(?:\ble\b|$)|^\s*a\s+\S[^,]{0,40},\s*le\b")
+_OF_PLACE = re.compile(r"^(?:de\s+la\s+|de\s+l'\s*|du\s+|des\s+|de\s+|d'\s*)(?=\S)")
 _POUR = re.compile(r"\bpour\s+(?:le|la|les|l')(?![a-z])")
 _LEADER_RUN = re.compile(r"\.{2,}|…+|_{2,}")
 _BARE_LE = re.compile(r"^\s*le\s*[:,]?\s*(?=\S)")
@@ -785,6 +826,19 @@ def _block_cands(pages: Sequence[Page], cands: dict[str, list[Cand]]) -> None:
                 role_text, role_end, rest = whole, len(text), ""
             if _rector_side(page, ln.box):
                 continue
+            place = _OF_PLACE.match(fold(rest))
+            if place is not None:
+                # "Le Maire de Geneston, Jean-Pierre LE NAIN": the place the title is held
+                # in, then the name (here or under it)
+                comma = rest.find(",")
+                where_text = rest[place.end() : comma if comma >= 0 else len(rest)]
+                value = parse_collectivity(mend_place(where_text) if page.ocr else where_text)
+                if value is not None:
+                    s = text.find(where_text, role_end)
+                    bx = ln.span_box(s, s + len(where_text))
+                    conf = 0.7 * _ocr_factor(_ocr_conf(ln, s, s + len(where_text)), page)
+                    cands["collectivity"].append(Cand(value, conf, page, bx, ln.text, 2))
+                    rest = rest[comma + 1 :].strip(" ,:;") if comma >= 0 else ""
             person: tuple[str, Box, float] | None = None
             if rest:
                 p = parse_person(clean_name(rest) if page.ocr else rest)
@@ -799,7 +853,9 @@ def _block_cands(pages: Sequence[Page], cands: dict[str, list[Cand]]) -> None:
                     if p is not None:
                         person = (p, o.box, o.conf / 100.0)
                         break
-                    if find_labels(o.text) or find_role(o.text):
+                    fields = {k for r in find_labels(o.text) for k in r.kinds}
+                    if fields - {"signature_date"} or find_role(o.text):
+                        # another label or title ("(signature et cachet)" is passed)
                         break
             near_sign = any(
                 _FAIT.search(fold(o.text)) or "signature" in fold(o.text)
