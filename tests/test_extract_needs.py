@@ -565,3 +565,84 @@ def test_counts_written_out_in_a_letter() -> None:
     assert fields["schools"].value == 2
     assert fields["student_accounts"].value == 264
     assert fields["collectivity"].value == "Mairie de Saint-Mars-du-Désert"
+
+
+# ----------------------------------------------------------------- rows of titles, bare nouns
+
+
+def _fields(rows: list[tuple[float, float, str]]) -> dict[str, object]:
+    page = T.text_page(rows)
+    return {k: v.value for k, v in needs_fields([page]).items()}
+
+
+def test_row_of_titles_over_a_row_of_values_read_by_column() -> None:
+    # titles centred in their cells, values aligned left: no box overlaps its title
+    got = _fields(
+        [
+            (60, 40, "Fiche d'expression des besoins"),
+            (118, 150, "Collectivité"),
+            (260, 150, "Écoles concernées"),
+            (400, 150, "Nombre de comptes élèves"),
+            (69, 186, "Val d'Erdre-Auxence"),
+            (226, 186, "3"),
+            (382, 186, "320"),
+        ]
+    )
+    assert got == {"collectivity": "Val d'Erdre-Auxence", "schools": 3, "student_accounts": 320}
+
+
+def test_a_column_of_numbers_under_a_school_title_is_a_count_not_a_list() -> None:
+    got = _fields(
+        [
+            (60, 40, "Annexe 2 - besoins"),
+            (70, 150, "Commune"),
+            (220, 150, "Écoles"),
+            (330, 150, "Comptes élèves"),
+            (70, 170, "Rezé"),
+            (220, 170, "4"),
+            (330, 170, "410"),
+        ]
+    )
+    assert got["schools"] == 4 and got["student_accounts"] == 410
+
+
+@pytest.mark.parametrize(
+    ("line", "want"),
+    [
+        ("Écoles concernées : 2", 2),
+        ("Écoles publiques 5", 5),
+        ("Écoles Jean Macé 25", None),  # a school's row, not a label
+        ("École du Bourg 2", None),  # singular: one school named, no count
+    ],
+)
+def test_the_plural_noun_alone_labels_a_bare_number(line: str, want: int | None) -> None:
+    got = _fields([(60, 40, "Fiche d'expression des besoins"), (60, 120, line)])
+    assert got["schools"] == want
+
+
+def test_the_plural_noun_alone_wants_a_number_not_a_list() -> None:
+    got = _fields(
+        [
+            (60, 40, "Fiche d'expression des besoins"),
+            (60, 120, "Écoles concernées : école Jules Ferry, école du Bourg"),
+        ]
+    )
+    assert got["schools"] is None
+
+
+def test_in_prose_the_most_specific_noun_gives_the_count() -> None:
+    got = _fields(
+        [
+            (60, 40, "Objet : expression des besoins (annexe 2)"),
+            (60, 120, "Nos besoins concernent une école publique, pour un total de 87 comptes"),
+            (60, 133, "élèves (effectif à la rentrée 2021 : 92 élèves)."),
+        ]
+    )
+    assert got["student_accounts"] == 87 and got["schools"] == 1
+    one_line = _fields(
+        [
+            (60, 40, "Objet : expression des besoins (annexe 2)"),
+            (60, 120, "soit 87 comptes élèves pour 92 élèves inscrits à la rentrée."),
+        ]
+    )
+    assert one_line["student_accounts"] == 87

@@ -213,6 +213,7 @@ class LabelMatch:
     start: int  # span of the label in the line's text
     end: int
     exact: bool  # every word as in the vocabulary (no OCR slip)
+    bare: bool = False  # the noun alone, no count word ("Écoles concernées : 2")
 
     @property
     def box(self) -> Box:
@@ -237,10 +238,15 @@ def _head_at(
 
 
 def _noun_first(
-    words: Sequence[tuple[str, int, int]], i: int, wordings: Sequence[Wording]
-) -> tuple[Wording, int, bool] | None:
+    words: Sequence[tuple[str, int, int]],
+    i: int,
+    wordings: Sequence[Wording],
+    allow_bare: bool = False,
+) -> tuple[Wording, int, bool, bool] | None:
     """A label that opens with its noun: a bare one ("Effectif", a decoy) or with the
-    count word after the noun ("Écoles (nombre)", "Élèves : total")."""
+    count word after the noun ("Écoles (nombre)", "Élèves : total"); with
+    ``allow_bare``, the plural noun alone ("Écoles concernées", "Élèves"), whose value
+    must then be a bare number (``bare``)."""
     for w in wordings:
         if w.count_first and w.needs_count:
             continue
@@ -250,10 +256,12 @@ def _noun_first(
         exact = all(_stem(words[i + k][0]) == _stem(w.head[k]) for k in range(n))
         j = i + n
         if not w.needs_count:
-            return w, j, exact
+            return w, j, exact, False
         for k in range(j, min(len(words), j + 3)):
             if _is_count_word(words[k][0]):
-                return w, k + 1, exact
+                return w, k + 1, exact, False
+        if allow_bare and words[i][0][-1:] in "sx":
+            return w, j, exact, True
     return None
 
 
@@ -274,10 +282,10 @@ def find_count_labels(
             # a line may hold two fields ("Nombre d'écoles : 3   Nombre de comptes : 250"):
             # a label may also open after a number
             for part in _parts(line):
-                m = match_label(part, wordings)
+                m = _match_label(part, wordings, allow_bare=True)
                 if m is not None:
-                    field, start, end, exact = m
-                    out.append(LabelMatch(field, page, part, start, end, exact))
+                    field, start, end, exact, bare = m
+                    out.append(LabelMatch(field, page, part, start, end, exact, bare))
     return out
 
 
@@ -294,6 +302,15 @@ def match_label(
     line: Line, wordings: Sequence[Wording] | None = None
 ) -> tuple[str, int, int, bool] | None:
     """(field, start, end, exact) of the count label a line opens, if it opens one."""
+    m = _match_label(line, wordings)
+    return None if m is None else m[:4]
+
+
+def _match_label(
+    line: Line, wordings: Sequence[Wording] | None = None, *, allow_bare: bool = False
+) -> tuple[str, int, int, bool, bool] | None:
+    """``match_label``, and whether the label is the bare noun (``allow_bare``: only at
+    the line's start, qualifiers in lower case: "Écoles concernées", not "Élèves de CP")."""
     wordings = wordings if wordings is not None else _default_wordings()
     toks = _tokens(line.text)
     words = [t for t in toks if t[0] not in "()[]:"]
@@ -304,23 +321,24 @@ def match_label(
         before = words[:i]
         if any(t.isalpha() and t not in _ARTICLES and len(t) > 2 for t, _, _ in before):
             break
-        found: tuple[Wording, int, bool] | None = None
+        found: tuple[Wording, int, bool, bool] | None = None
         if _is_count_word(tok) and tok != "effectif":
             j = i + 1
             while j < len(words) and (words[j][0] in _STOP or _is_count_word(words[j][0])):
                 j += 1
-            found = _head_at(words, j, wordings, True)
+            head = _head_at(words, j, wordings, True)
+            found = None if head is None else (*head, False)
             if found is not None and found[0].field is None:
                 return None
             exact = tok in COUNT_WORDS
         else:
-            found = _noun_first(words, i, wordings)
+            found = _noun_first(words, i, wordings, allow_bare=allow_bare and not before)
             if found is not None and found[0].field is None:
                 return None
             exact = True
         if found is None:
             continue
-        w, j, ex = found
+        w, j, ex, bare = found
         end = words[j - 1][2]
         # qualifiers after the head, up to the value: a few words, no verb
         k = j
@@ -329,13 +347,18 @@ def match_label(
         qualifiers = [t for t, _, _ in words[j:k]]
         if len(qualifiers) > 6 or any(q in _PROSE for q in qualifiers):
             return None
+        if bare and (
+            len(qualifiers) > 3
+            or any(not line.text[a:b].islower() for _, a, b in words[j:k] if a < len(line.text))
+        ):
+            return None  # "Élèves de CP", "Écoles Jean Macé": a row, not a label
         if qualifiers:
             end = words[k - 1][2]
         # a closing parenthesis right after ("Écoles (nombre)")
         tail = re.match(r"\s*\)", line.text[end:])
         if tail:
             end += tail.end()
-        return w.field or "", start, end, exact and ex
+        return w.field or "", start, end, exact and ex, bare
     return None
 
 
@@ -424,9 +447,24 @@ class Read:
     page: Page
     box: Box
     raw: str
+    under: bool = False  # read on the line under its label (not in a row of titles)
 
 
-def _value_of(label: LabelMatch, labels_on_page: Sequence[LabelMatch]) -> Read:
+def _value_of(label: LabelMatch, labels_on_page: Sequence[LabelMatch]) -> Read | None:
+    """The value of a count label; a bare noun's ("Écoles concernées") only when it is a
+    number on its line or in the cell to its right (anything else is no label of ours)."""
+    read = _labelled_value(label, labels_on_page)
+    if not label.bare:
+        return read
+    if read.status != "ok" or not _numeric(read.raw):
+        return None
+    if read.under and _under_title(label.page, label.line) is None:
+        return None  # a number under a lone noun: a table's cell, not this label's value
+    read.conf *= 0.95
+    return read
+
+
+def _labelled_value(label: LabelMatch, labels_on_page: Sequence[LabelMatch]) -> Read:
     page, line = label.page, label.line
     ocr = 1.0 if not page.ocr else None
     field = label.field
@@ -493,8 +531,54 @@ def _value_of(label: LabelMatch, labels_on_page: Sequence[LabelMatch]) -> Read:
             if not below:
                 c = parse_count(ln.text, field)
                 conf = ocr if ocr is not None else ln.conf / 100.0
-                return _read(field, c, 0.97 * conf * penalty, page, ln.box, ln.text)
+                read = _read(field, c, 0.97 * conf * penalty, page, ln.box, ln.text)
+                read.under = True
+                return read
+    cell = _under_title(page, line)
+    if cell is not None and not any(o.line is cell for o in labels_on_page):
+        c = parse_count(cell.text, field)
+        conf = ocr if ocr is not None else cell.conf / 100.0
+        return _read(field, c, 0.95 * conf * penalty, page, cell.box, cell.text)
     return Read(field, None, "blank", 0.7 if not page.ocr else 0.4, page, lbox, "")
+
+
+def _under_title(page: Page, title: Line) -> Line | None:
+    """The number under a column title in a row of titles (``column_cell``)."""
+    cell = column_cell(page, title)
+    return cell if cell is not None and _numeric(cell.text) else None
+
+
+def column_cell(page: Page, title: Line) -> Line | None:
+    """The cell under a column title in a row of titles (a form laid out as a table, ruled
+    or not): its column runs halfway to the neighbouring titles, since cells align their
+    text left, centred or right; the words of the first row below that fall in it."""
+    row = sorted(
+        (
+            ln
+            for ln in page.lines
+            if _same_row(ln.box, title.box) and re.search(r"[^\W\d_]{3}", ln.text)
+        ),
+        key=lambda ln: ln.box[0],
+    )
+    if len(row) < 2 or any(_numeric(ln.text) for ln in page.lines if _same_row(ln.box, title.box)):
+        return None
+    i = next((k for k, ln in enumerate(row) if ln is title), None)
+    if i is None:
+        return None
+    left = (row[i - 1].box[2] + title.box[0]) / 2 if i > 0 else 0.0
+    right = (title.box[2] + row[i + 1].box[0]) / 2 if i + 1 < len(row) else page.width
+    h = title.box[3] - title.box[1]
+    below = [
+        w
+        for w in page.words
+        if title.box[3] - 1 < w.box[1] < title.box[3] + 6 * h
+        and left <= (w.box[0] + w.box[2]) / 2 <= right
+    ]
+    if not below:
+        return None
+    top = min(below, key=lambda w: w.box[1])
+    words = sorted((w for w in below if _same_row(w.box, top.box)), key=lambda w: w.box[0])
+    return Line(words)
 
 
 def _overlap(a: Box, b: Box) -> float:
@@ -527,7 +611,9 @@ def labelled_counts(
         same_page = [o for o in labels if o.page is lab.page and o is not lab]
         if _is_table_header(lab, same_page):
             continue
-        out[lab.field].append(_value_of(lab, same_page))
+        read = _value_of(lab, same_page)
+        if read is not None:
+            out[lab.field].append(read)
     return out
 
 
@@ -574,7 +660,7 @@ def _column_kind(text: str) -> str | None:
         # "Écoles (nombre)" is the count of schools, not a column of their names
         m = match_label(_line_of(text))
         return None if m is not None and m[0] == "schools" else "school"
-    if has("commune", "ville", "localite"):
+    if has("commune", "ville", "localite", "collectivite"):
         return "commune"
     if has("adresse"):
         return "address"
@@ -618,13 +704,18 @@ def _table_counts(tables: Sequence[T.Table]) -> TableRead | None:
             and not any("accounts" in r.cells for r in [*table.rows, *filter(None, [table.total])])
         ):
             key = "pupils"  # the accounts' column left blank, the pupils' filled in
+        if "school" in kinds and all(
+            _numeric(r.cells["school"].text) for r in table.rows if "school" in r.cells
+        ):
+            # "Écoles concernées" over a number: a count of schools, not their list
+            kinds = kinds - {"school"}
         if not ({"school", "uai"} & kinds) and key is None:
             continue
         school_rows = [
             r
             for r in table.rows
             if any(
-                k in r.cells and re.search(r"[^\W\d_]{2}|\d{7}", r.cells[k].text)
+                k in r.cells and k in kinds and re.search(r"[^\W\d_]{2}|\d{7}", r.cells[k].text)
                 for k in ("school", "uai")
             )
             or (key is not None and key in r.cells and _numeric(r.cells[key].text))
@@ -739,6 +830,10 @@ def needs_fields(
         )
     elif coll is not None:
         out["collectivity"] = _result(None, 0.6, coll.page, coll.box, "")
+    if out.get("collectivity") is None or out["collectivity"].value is None:
+        titled = _titled_collectivity(pages)
+        if titled is not None:
+            out["collectivity"] = titled
 
     reads = labelled_counts(pages, vocabulary)
     word_tables = T.read_tables(pages, _column_kind, numeric=_numeric, stop=_ends_table)
@@ -791,12 +886,40 @@ def needs_fields(
                 )
         if result is None and (labelled is None or labelled.page.ocr):
             result = _legacy(pages, name)
-        if result is None and labelled is None and name in prose:
+        if result is None and name in prose and (labelled is None or labelled.status == "blank"):
+            # a sentence's count; beside a label left blank, a suggestion for staff to check
             result = prose[name]
+            if labelled is not None and prose[name].value is not None:
+                result = FieldResult(result.value, min(result.confidence, 0.7), result.evidence)
         if result is None and labelled is not None:
             result = _result(None, labelled.conf, labelled.page, labelled.box, labelled.raw)
         out[name] = result or FieldResult(None, 0.5, None)
     return out
+
+
+# a column title naming the collectivity, alone on its line
+_COLLECTIVITY_TITLE = re.compile(
+    r"^\W*(nom (de la |du |de l )?)?(la )?(collectivite|commune|organisme|structure|"
+    r"adherent|membre)( adherente?| membre| signataire| beneficiaire)?\W*$"
+)
+
+
+def _titled_collectivity(pages: Sequence[Page]) -> FieldResult | None:
+    """The collectivity under its column title ("Collectivité" over "Val d'Erdre-Auxence"),
+    when the form is laid out as a row of titles over a row of values."""
+    for page in pages:
+        for ln in page.lines:
+            if not _COLLECTIVITY_TITLE.match(fold(ln.text).replace("'", " ")):
+                continue
+            cell = column_cell(page, ln)
+            if cell is None or not cell.words or _numeric(cell.text):
+                continue
+            text = clean_name(cell.text) if page.ocr else cell.text
+            typed = parse_collectivity(text)
+            if typed:
+                conf = 0.85 if not page.ocr else 0.85 * max(0.3, min(1.0, cell.conf / 100.0))
+                return _result(typed, conf, page, cell.box, cell.text)
+    return None
 
 
 def _best(reads: Sequence[Read]) -> Read | None:
@@ -826,7 +949,7 @@ def _prose_counts(
     numbers of schools in the text are not a count staff can trust)."""
     wordings = [w for w in _wordings(vocabulary) if w.head]
     out: dict[str, FieldResult] = {}
-    seen: dict[str, list[tuple[int, Page, Box, str]]] = {}
+    seen: dict[str, list[tuple[int, Page, Box, str, int]]] = {}
     for page in pages:
         for line in page.lines:
             words = [t for t in _tokens(line.text) if t[0] not in "()[]:"]
@@ -866,14 +989,19 @@ def _prose_counts(
                     continue
                 end = words[head[1] - 1][2]
                 box = line.span_box(start, end)
-                seen.setdefault(field, []).append((value, page, box, line.text[start:end]))
+                seen.setdefault(field, []).append(
+                    (value, page, box, line.text[start:end], len(head[0].head))
+                )
     for field, found in seen.items():
-        values = {v for v, _, _, _ in found}
-        v, page, box, raw = found[0]
+        # the most specific noun speaks ("87 comptes élèves" over "92 élèves" beside it)
+        longest = max(n for *_, n in found)
+        found = [f for f in found if f[4] == longest]
+        values = {v for v, *_ in found}
+        v, page, box, raw, _ = found[0]
         if len(values) == 1:
             out[field] = _result(v, 0.8 if not page.ocr else 0.7, page, box, raw)
         else:
-            listed = ", ".join(r for _, _, _, r in found[:4])
+            listed = ", ".join(f[3] for f in found[:4])
             out[field] = _result(
                 None, 0.3, page, box, f"plusieurs nombres dans le texte : {listed}"
             )
