@@ -263,22 +263,24 @@ _BODY = (
     r"|syndicat(?:\s+intercommunal|\s+mixte)?|metropole|departement|region|sivom|sivu|sivos"
     r"|sirp|sictom|epci)"
 )
-_DELEG = r"(?:\s+delegue(?:e)?)?"
 # "chargée des affaires scolaires", "délégué à l'éducation": up to the end of the title
-_CHARGE = (
-    r"(?:\s+(?:charge(?:e)?|delegue(?:e)?|en\s+charge)\s+(?:de\s+la|de\s+l'|des|du|de"
-    r"|a\s+la|aux|au|a)\s*[a-z'\-]+(?:\s+[a-z'\-]+){0,3}?(?=\s*(?:[,;.()]|$)))?"
+_TOPIC = (
+    r"\s+(?:de\s+la|de\s+l'|des|du|de|a\s+la|aux|au|a)\s*[a-z'\-]+(?:\s+[a-z'\-]+){0,3}?"
+    r"(?=\s*(?:[,;.()]|$))"
 )
+_CHARGE = rf"(?:\s+(?:charge(?:e)?|delegue(?:e)?|en\s+charge){_TOPIC})?"
+# "délégué", or "délégué à l'éducation", or "délégué chargé de …"
+_DELEG = rf"(?:\s+delegue(?:e)?{_TOPIC}|(?:\s+delegue(?:e)?)?{_CHARGE})"
 ROLE_RE = re.compile(
     r"(?<![a-z])(?:"
     rf"vice[\s\-]?president(?:e)?{_DELEG}(?:\s+(?:du|de\s+la|de\s+l')\s*{_BODY})?{_CHARGE}"
     rf"|president(?:e)?(?:\s+(?:du|de\s+la|de\s+l')\s*{_BODY})?"
-    rf"|maire[\s\-]+adjoint(?:e)?{_DELEG}{_CHARGE}"
+    rf"|maire[\s\-]+adjoint(?:e)?{_DELEG}"
     rf"|maire[\s\-]+delegue(?:e)?{_CHARGE}"
     rf"|maire(?![a-z\-])"
-    rf"|(?:{_ORDINAL}[\s\-]+)?adjoint(?:e)?(?:\s+au\s+maire)?{_DELEG}{_CHARGE}"
+    rf"|(?:{_ORDINAL}[\s\-]+)?adjoint(?:e)?(?:\s+au\s+maire)?{_DELEG}"
     r"|conseill(?:er|ere)\s+(?:municipal(?:e)?\s+|communautaire\s+|departemental(?:e)?\s+"
-    rf"|regional(?:e)?\s+)?delegue(?:e)?{_CHARGE}"
+    rf"|regional(?:e)?\s+)?delegue(?:e)?(?:{_TOPIC}|{_CHARGE})"
     r"|direct(?:eur|rice)\s+general(?:e)?\s+(?:des\s+services|adjoint(?:e)?)"
     r"|secretaire\s+general(?:e)?"
     r"|dgs"
@@ -318,7 +320,7 @@ def parse_role(text: str) -> str | None:
 # a collectivity named by its kind ("Commune de Saint-Herblain", "Ville d'Angers",
 # "Communauté de communes du Pays d'Ancenis", "Département des Hauts-de-Seine")
 _KIND = (
-    r"(?:commune|ville|mairie|communaute\s+de\s+communes|communaute\s+d'agglomeration"
+    r"(?:commune(?:\s+nouvelle)?|ville|mairie|communaute\s+de\s+communes|communaute\s+d'agglomeration"
     r"|communaute\s+urbaine|metropole|syndicat(?:\s+intercommunal|\s+mixte)?"
     r"(?:\s+(?:a\s+vocation\s+(?:scolaire|unique|multiple)|scolaire|de\s+regroupement"
     r"\s+pedagogique))?|sivu|sivom|sivos|sirp|departement|region|conseil\s+departemental"

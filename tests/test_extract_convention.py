@@ -1134,3 +1134,69 @@ def test_fill_ins_on_tight_rows_go_to_their_own_dotted_line(blank_first: bool) -
         "collectivity": None if blank_first else "Commune de Vallet",
         "signatory_name": "Jérôme MARCHAIS",
     }
+
+
+@pytest.mark.parametrize(
+    ("line", "want"),
+    [
+        (
+            "Collectivité adhérente (nom, adresse) : Commune de Rezé, place Jean-Baptiste "
+            "Daviais, 44400 Rezé",
+            "Commune de Rezé",
+        ),
+        ("Collectivité : Commune de Rezé – SIREN 214 401 432", "Commune de Rezé"),
+        (
+            "Collectivité : Commune nouvelle de Divatte-sur-Loire",
+            "Commune nouvelle de Divatte-sur-Loire",
+        ),
+        ("Adresse de la mairie : Place de la Mairie", None),
+        ("Adresse du siège : Rue Jean Jaurès", None),
+    ],
+)
+def test_a_collectivity_and_what_follows_it(line: str, want: str | None) -> None:
+    """The name, then its address or SIREN in the same cell; an address's label is no
+    collectivity's."""
+    assert _values(T.text_page([(60, 300, line)]), ("collectivity",)) == {"collectivity": want}
+
+
+def test_an_address_label_ends_the_value_before_it() -> None:
+    rows = [(60, 300, "Collectivité : Commune de Rezé Adresse : 1 place Daviais")]
+    assert _values(T.text_page(rows), ("collectivity",)) == {"collectivity": "Commune de Rezé"}
+
+
+@pytest.mark.parametrize(
+    ("line", "want"),
+    [
+        ("Nom et qualité du signataire : Jean DUPONT (Maire)", ("Jean DUPONT", "Maire")),
+        ("Nom et qualité du signataire : Jean DUPONT - Maire", ("Jean DUPONT", "Maire")),
+        ("Représentant de la collectivité : M. Jean DUPONT, Maire", ("Jean DUPONT", "Maire")),
+        (
+            "Qualité : Adjoint délégué à l'éducation",
+            (None, "Adjoint délégué à l'éducation"),
+        ),
+        (
+            "Qualité : Conseillère municipale déléguée à l'enfance",
+            (None, "Conseillère municipale déléguée à l'enfance"),
+        ),
+    ],
+)
+def test_name_and_title_in_one_cell(line: str, want: tuple[str | None, str]) -> None:
+    got = _values(T.text_page([(60, 300, line)]), ("signatory_name", "signatory_role"))
+    assert (got["signatory_name"], got["signatory_role"]) == want
+
+
+def test_titles_delegated_to_a_topic() -> None:
+    assert parse_role("Adjointe déléguée aux affaires scolaires") == (
+        "Adjointe déléguée aux affaires scolaires"
+    )
+    assert parse_role("Adjoint au maire délégué à l'éducation") == (
+        "Adjoint au maire délégué à l'éducation"
+    )
+    assert (
+        parse_role("Vice-président délégué aux finances") == "Vice-président délégué aux finances"
+    )
+    assert parse_role("Adjoint délégué à la vie scolaire, signe la présente convention") is None
+    assert parse_role("Adjoint délégué à la vie scolaire qui signe la présente convention") is None
+    assert parse_collectivity("Commune nouvelle de Divatte-sur-Loire") == (
+        "Commune nouvelle de Divatte-sur-Loire"
+    )

@@ -90,6 +90,9 @@ LABEL_WORDS: dict[str, frozenset[str]] = {
         {"represente", "representee", "representes", "representant", "representante"}
     ),
     "date": frozenset({"date", "fait", "signature", "cachet", "visa", "lieu"}),
+    # an address's label is no field's ("Adresse de la mairie :"), but ends the value
+    # before it and may follow a field's ("Collectivité (nom, adresse) :")
+    "address": frozenset({"adresse", "coordonnees", "siege", "postale", "courriel", "telephone"}),
 }
 GLUE = frozenset(
     {
@@ -280,9 +283,11 @@ def _kind_of(token: str, abbreviated: bool) -> str | None:
 
 def label_kinds(words: Sequence[str]) -> frozenset[str]:
     """The fields a label made of these kinds of words points to."""
-    has = set(words)
+    has = set(words) - {"address"}
     out: set[str] = set()
-    order = list(words)
+    order = [w for w in words if w != "address"]
+    if words and words[0] == "address":
+        return frozenset()
     # "Qualité du représentant" is the title; "Représentant, qualité" both
     person = "name" in has or (
         "represented" in has
@@ -307,7 +312,7 @@ def label_kinds(words: Sequence[str]) -> frozenset[str]:
 # a word: leader dots, ellipses and underscores glued to it are not part of it
 # ("..........Commune", "…Maire…", "____Rezé"); one dot is ("M.", "Coll.", "C.C.")
 _TOKEN = re.compile(r"(?:[^\s:;'’()\[\]/,…_.]|(?<![.…])\.(?![.…]))+")
-_SEP = re.compile(r"\s*(?:[:;]|\.{3,}|_{3,}|…+|(?:\.\s){3,}|-{3,}|(?:-\s){3,})[\s:;._…\-]*")
+_SEP = re.compile(r"[\s)\]]*(?:[:;]|\.{3,}|_{3,}|…+|(?:\.\s){3,}|-{3,}|(?:-\s){3,})[\s:;._…\-]*")
 # leaders closing a value written on its dotted line ("M. Jean Dupont ........ agissant")
 _LEADERS_AFTER = re.compile(r"\s*(?:\.{3,}|…+|_{3,}|(?:\s?\.){3,}|(?:\s-){3,})")
 
@@ -358,7 +363,7 @@ def find_labels(text: str) -> list[LabelRun]:
         # "… membres du groupement." ends a sentence; "Nom du sign." is an abbreviation
         last = fold(tokens[j][2])
         sentence_end = last.endswith(".") and _word_kind(last.strip(".-"), False) is not None
-        if words and lk:
+        if words and (lk or words[0] == "address"):
             end = tokens[j][1]
             sep = _SEP.match(text, end)
             if sep and sep.group(0).strip():
@@ -469,6 +474,10 @@ def _ocr_factor(conf: float, page: Page) -> float:
     return 1.0 if not page.ocr else 0.9 * max(conf, 0.3) + 0.1
 
 
+# what may follow a collectivity's name in its cell (an address, its SIREN, its party)
+_AFTER_NAME = re.compile(
+    r"\s*(?:,|;|\(|\s[-–—]\s|\s(?:représentée?|representee?|sise?|SIRE[NT])\b)"
+)
 # a civility's dot OCR set apart ("M . DUPONT", "M .Jean")
 _CIVILITY_DOT = re.compile(r"^(M|Mr|Mme|Mlle)\s*\.\s*(?=[A-ZÀ-Þ])")
 
@@ -481,7 +490,14 @@ def _typed(kind: str, text: str, ocr: bool) -> str | None:
     if kind == "signatory_role":
         return parse_role(mend_role(clean_name(text)) if ocr else text)
     if kind == "collectivity":
-        return parse_collectivity(mend_place(mend_kind(clean_name(text))) if ocr else text)
+        text = mend_place(mend_kind(clean_name(text))) if ocr else text
+        value = parse_collectivity(text)
+        if value is None:
+            # "Commune de Rezé, place Daviais, 44400 Rezé", "Commune de Rezé – SIREN …":
+            # the name, then its address or numbers
+            head = _AFTER_NAME.split(text, maxsplit=1)[0]
+            value = parse_collectivity(head) if head != text else None
+        return value
     return None
 
 
@@ -679,6 +695,8 @@ def _page_labels(page: Page) -> list[tuple[_Label, list[_Value]]]:
     return out
 
 
+# the parts of "Jean DUPONT, Maire", "Jean DUPONT (Maire)", "Jean DUPONT - Maire"
+_PARTS = re.compile(r",|\(|\)|\s[-–—/]\s")
 _NAME_WORD = re.compile(r"^[A-ZÀ-ÖØ-Þ][A-Za-zÀ-ÖØ-öø-ÿ'’\-]+$")
 
 
@@ -746,10 +764,10 @@ def _label_cands(
                     if (
                         value is None
                         and kind in ("signatory_name", "signatory_role")
-                        and "," in alt.text
+                        and _PARTS.search(alt.text)
                     ):
                         # "Jean DUPONT, Maire" after "Nom et qualité du signataire"
-                        for piece in alt.text.split(","):
+                        for piece in _PARTS.split(alt.text):
                             value = _typed(kind, piece, page.ocr)
                             if value:
                                 break
@@ -762,6 +780,16 @@ def _label_cands(
                     conf = f * _ocr_factor(alt.conf, page)
                     cands[kind].append(Cand(value, conf, page, alt.box, alt.text, 3))
                     found = True
+                    if kind == "signatory_name" and "signatory_role" not in lab.run.kinds:
+                        # "Représentant : M. Jean DUPONT, Maire": the title beside the name
+                        for piece in _PARTS.split(alt.text)[1:]:
+                            role = _typed("signatory_role", piece, page.ocr)
+                            if role is not None:
+                                rc = 0.8 * conf
+                                cands["signatory_role"].append(
+                                    Cand(role, rc, page, alt.box, alt.text, 2)
+                                )
+                                break
                     break
                 if not found and (lab.run.separated or lab.run.end >= len(lab.line.text) - 1):
                     # a label with a blank (or unreadable) value: evidence of where to look
