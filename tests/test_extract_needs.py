@@ -646,3 +646,43 @@ def test_in_prose_the_most_specific_noun_gives_the_count() -> None:
         ]
     )
     assert one_line["student_accounts"] == 87
+
+
+def test_titles_closer_than_the_line_builder_splits_are_cells_of_their_own() -> None:
+    # a tight table: one text line holds three titles, another a name and a count
+    page = Page(
+        number=1,
+        width=595,
+        height=842,
+        text="",
+        _words=[
+            Word(t, b)
+            for t, b in [
+                ("Fiche", (60, 40, 85, 48)),
+                ("d'expression", (88, 40, 140, 48)),
+                ("des", (143, 40, 156, 48)),
+                ("besoins", (159, 40, 190, 48)),
+                ("Collectivité", (99, 150, 144, 157)),
+                ("Nombre", (184, 150, 215, 157)),
+                ("d'écoles", (218, 150, 251, 157)),
+                ("publiques", (254, 150, 294, 158)),
+                ("Comptes", (302, 150, 338, 158)),
+                ("élèves", (341, 150, 366, 157)),
+                ("demandés", (369, 150, 411, 157)),
+                ("Comptes", (430, 150, 466, 158)),
+                ("enseignants", (469, 150, 518, 158)),
+                ("Commune", (69, 186, 105, 193)),
+                ("du", (108, 186, 116, 193)),
+                ("Lion-d'Angers", (119, 186, 167, 194)),
+                ("2", (186, 186, 191, 193)),
+                ("246", (304, 186, 320, 193)),
+                ("7", (422, 186, 426, 193)),
+            ]
+        ],
+    )
+    got = {k: v.value for k, v in needs_fields([page]).items()}
+    assert got == {
+        "collectivity": "Commune du Lion-d'Angers",
+        "schools": 2,
+        "student_accounts": 246,
+    }

@@ -290,12 +290,39 @@ def find_count_labels(
 
 
 def _parts(line: Line) -> list[Line]:
+    """The line, and what follows a number or a gap wider than a word space in it (a
+    line may hold several labels: "Nombre d'écoles : 3   Nombre de comptes : 250")."""
     parts = [line]
     words = line.words
+    starts = _cell_starts(line)
     for k in range(1, len(words)):
-        if re.search(r"\d\W*$", words[k - 1].text) and words[k].text[:1].isalpha():
+        if words[k].text[:1].isalpha() and (re.search(r"\d\W*$", words[k - 1].text) or k in starts):
             parts.append(Line(words[k:]))
     return parts
+
+
+def _cell_offsets(line: Line) -> list[int]:
+    """Where in the line's text each cell after the first starts."""
+    starts = _cell_starts(line)
+    out: list[int] = []
+    pos = 0
+    for i, w in enumerate(line.words):
+        if i in starts:
+            out.append(pos)
+        pos += len(w.text) + 1
+    return out
+
+
+def _cell_starts(line: Line) -> set[int]:
+    """Indexes of the words that open a cell of the line (after a gap wider than a word
+    space), the first aside."""
+    out: set[int] = set()
+    k = 0
+    for c in T.chunks(line.words):
+        if k:
+            out.add(k)
+        k += len(c)
+    return out
 
 
 def match_label(
@@ -340,9 +367,11 @@ def _match_label(
             continue
         w, j, ex, bare = found
         end = words[j - 1][2]
-        # qualifiers after the head, up to the value: a few words, no verb
+        # qualifiers after the head, up to the value: a few words, no verb, in its cell
+        offsets = _cell_offsets(line)
+        cell_end = min((o for o in offsets if o >= end), default=len(line.text) + 1)
         k = j
-        while k < len(words) and words[k][0].isalpha():
+        while k < len(words) and words[k][0].isalpha() and words[k][1] < cell_end:
             k += 1
         qualifiers = [t for t, _, _ in words[j:k]]
         if len(qualifiers) > 6 or any(q in _PROSE for q in qualifiers):
@@ -458,7 +487,7 @@ def _value_of(label: LabelMatch, labels_on_page: Sequence[LabelMatch]) -> Read |
         return read
     if read.status != "ok" or not _numeric(read.raw):
         return None
-    if read.under and _under_title(label.page, label.line) is None:
+    if read.under and _under_title(label.page, label.box) is None:
         return None  # a number under a lone noun: a table's cell, not this label's value
     read.conf *= 0.95
     return read
@@ -534,7 +563,7 @@ def _labelled_value(label: LabelMatch, labels_on_page: Sequence[LabelMatch]) -> 
                 read = _read(field, c, 0.97 * conf * penalty, page, ln.box, ln.text)
                 read.under = True
                 return read
-    cell = _under_title(page, line)
+    cell = _under_title(page, lbox)
     if cell is not None and not any(o.line is cell for o in labels_on_page):
         c = parse_count(cell.text, field)
         conf = ocr if ocr is not None else cell.conf / 100.0
@@ -542,37 +571,37 @@ def _labelled_value(label: LabelMatch, labels_on_page: Sequence[LabelMatch]) -> 
     return Read(field, None, "blank", 0.7 if not page.ocr else 0.4, page, lbox, "")
 
 
-def _under_title(page: Page, title: Line) -> Line | None:
+def _under_title(page: Page, title: Box) -> Line | None:
     """The number under a column title in a row of titles (``column_cell``)."""
     cell = column_cell(page, title)
     return cell if cell is not None and _numeric(cell.text) else None
 
 
-def column_cell(page: Page, title: Line) -> Line | None:
+def _cells(page: Page, box: Box) -> list[Line]:
+    """The cells of the row at ``box``: its lines cut at gaps wider than a word space."""
+    return [Line(c) for ln in page.lines if _same_row(ln.box, box) for c in T.chunks(ln.words) if c]
+
+
+def column_cell(page: Page, title: Box) -> Line | None:
     """The cell under a column title in a row of titles (a form laid out as a table, ruled
     or not): its column runs halfway to the neighbouring titles, since cells align their
     text left, centred or right; the words of the first row below that fall in it."""
-    row = sorted(
-        (
-            ln
-            for ln in page.lines
-            if _same_row(ln.box, title.box) and re.search(r"[^\W\d_]{3}", ln.text)
-        ),
-        key=lambda ln: ln.box[0],
-    )
-    if len(row) < 2 or any(_numeric(ln.text) for ln in page.lines if _same_row(ln.box, title.box)):
+    row = sorted(_cells(page, title), key=lambda c: c.box[0])
+    if any(_numeric(c.text) for c in row):
+        return None  # a row holding numbers is values, not titles
+    row = [c for c in row if re.search(r"[^\W\d_]{3}", c.text)]
+    mid = (title[0] + title[2]) / 2
+    i = next((k for k, c in enumerate(row) if c.box[0] - 1 <= mid <= c.box[2] + 1), None)
+    if i is None or len(row) < 2:
         return None
-    i = next((k for k, ln in enumerate(row) if ln is title), None)
-    if i is None:
-        return None
-    left = (row[i - 1].box[2] + title.box[0]) / 2 if i > 0 else 0.0
-    right = (title.box[2] + row[i + 1].box[0]) / 2 if i + 1 < len(row) else page.width
-    h = title.box[3] - title.box[1]
+    cell = row[i].box
+    left = (row[i - 1].box[2] + cell[0]) / 2 if i > 0 else 0.0
+    right = (cell[2] + row[i + 1].box[0]) / 2 if i + 1 < len(row) else page.width
+    h = cell[3] - cell[1]
     below = [
         w
         for w in page.words
-        if title.box[3] - 1 < w.box[1] < title.box[3] + 6 * h
-        and left <= (w.box[0] + w.box[2]) / 2 <= right
+        if cell[3] - 1 < w.box[1] < cell[3] + 6 * h and left <= (w.box[0] + w.box[2]) / 2 <= right
     ]
     if not below:
         return None
@@ -908,10 +937,10 @@ def _titled_collectivity(pages: Sequence[Page]) -> FieldResult | None:
     """The collectivity under its column title ("Collectivité" over "Val d'Erdre-Auxence"),
     when the form is laid out as a row of titles over a row of values."""
     for page in pages:
-        for ln in page.lines:
+        for ln in (Line(c) for line in page.lines for c in T.chunks(line.words) if c):
             if not _COLLECTIVITY_TITLE.match(fold(ln.text).replace("'", " ")):
                 continue
-            cell = column_cell(page, ln)
+            cell = column_cell(page, ln.box)
             if cell is None or not cell.words or _numeric(cell.text):
                 continue
             text = clean_name(cell.text) if page.ocr else cell.text
