@@ -1200,3 +1200,89 @@ def test_titles_delegated_to_a_topic() -> None:
     assert parse_collectivity("Commune nouvelle de Divatte-sur-Loire") == (
         "Commune nouvelle de Divatte-sur-Loire"
     )
+
+
+def form_fill_in() -> bytes:
+    """A form filled in by hand: each label followed by a dotted rule, the value written
+    above the rule in a larger italic (ink blue), "Fait à … le …" filled in the same way."""
+    buf, c = _canvas()
+    y = _body(c, _head(c), 2)
+    rows = (
+        ("Nom de la collectivité :", "Commune de Vallet"),
+        ("Représentée par :", "M. Jérôme MARCHAIS"),
+        ("Agissant en qualité de :", "Maire"),
+    )
+
+    def dotted(x0: float, x1: float, y: float) -> None:
+        c.saveState()
+        c.setDash(1, 2)
+        c.setLineWidth(0.6)
+        c.line(x0, y - 1, x1, y - 1)
+        c.restoreState()
+
+    def hand(x: float, y: float, text: str) -> None:
+        c.setFont("Times-Italic", 15)
+        c.setFillColorRGB(0.1, 0.1, 0.45)
+        c.drawString(x, y + 3, text)
+        c.setFillColorRGB(0, 0, 0)
+
+    for label, value in rows:
+        c.setFont("Helvetica", 10)
+        c.drawString(60, y, label)
+        x = 62 + c.stringWidth(label, "Helvetica", 10)
+        dotted(x + 2, 520, y)
+        hand(x + 30, y, value)
+        y -= 30
+    c.setFont("Helvetica", 10)
+    c.drawString(60, y, "Fait à")
+    c.drawString(180, y, "le")
+    dotted(92, 176, y)
+    dotted(194, 300, y)
+    hand(100, y, "Vallet")
+    hand(210, y, "14/01/2022")
+    _scribble(c, 300, y - 50)
+    return _done(buf, c)
+
+
+def test_a_form_filled_in_by_hand() -> None:
+    """The larger hand draws "Représentée" into its row: the label's pieces are joined
+    again, and each value is read above its dotted rule."""
+    (doc,) = extract_file(form_fill_in(), filename="fill_in.pdf")
+    assert doc.type == "convention"
+    assert {k: doc.value(k) for k in FIELDS} == {
+        "collectivity": "Commune de Vallet",
+        "signatory_name": "Jérôme MARCHAIS",
+        "signatory_role": "Maire",
+        "signature_date": dt.date(2022, 1, 14),
+    }
+
+
+@pytest.mark.parametrize(
+    "rows",
+    [
+        [
+            (60, 300, "Fait à " + "." * 20 + " le " + "." * 25),
+            (100, 291, "Vallet", 14.0, 100.0),
+            (230, 291, "14/01/2022", 14.0, 100.0),
+        ],
+        [
+            (60, 300, "Fait à " + "_" * 20 + " le " + "_" * 25),
+            (100, 291, "Vallet", 14.0, 100.0),
+            (230, 291, "14/01/22", 14.0, 100.0),
+        ],
+        [
+            (60, 300, "Fait à"),
+            (100, 300, "." * 15),
+            (180, 300, "le"),
+            (195, 300, "." * 20),
+            (100, 291, "Vallet", 14.0, 100.0),
+            (205, 292, "14 janvier 2022", 14.0, 100.0),
+        ],
+    ],
+)
+def test_signature_date_written_above_its_dotted_line(
+    rows: list[tuple[float, float, str] | tuple[float, float, str, float, float]],
+) -> None:
+    assert _values(_fill_page(rows), ("signature_date",)) == {
+        "signature_date": dt.date(2022, 1, 14)
+    }

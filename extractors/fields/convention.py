@@ -563,6 +563,33 @@ def _line_value(text: str, start: int, stop: int) -> tuple[int, int] | None:
     return s, e
 
 
+def _joined_lines(lines: Sequence[Line]) -> list[Line]:
+    """The page's lines, with the pieces of one printed line that a larger hand's words
+    beside them split apart joined again ("Représentée" | "par :", when the fill-in
+    above drew "Représentée" into its own row): side by side, overlapping vertically,
+    a word's space apart."""
+    out = list(lines)
+    boxes = [ln.box for ln in out]
+    i = 0
+    while i < len(out):
+        a = boxes[i]
+        ha = a[3] - a[1]
+        for j in range(len(out)):
+            b = boxes[j]
+            if j == i or b[0] < a[2] or b[0] - a[2] > 1.2 * min(ha, b[3] - b[1]):
+                continue
+            if min(a[3], b[3]) - max(a[1], b[1]) > 0.5 * min(ha, b[3] - b[1]):
+                out[i] = Line(out[i].words + out[j].words)
+                boxes[i] = union_boxes((a, b))
+                del out[j], boxes[j]
+                if j < i:
+                    i -= 1
+                break
+        else:
+            i += 1
+    return out
+
+
 def _page_labels(page: Page) -> list[tuple[_Label, list[_Value]]]:
     """Each label of the page with the texts that may be its value, nearest first: after
     it on its line, in the cell to its right, written on or above its dotted line (a
@@ -570,7 +597,7 @@ def _page_labels(page: Page) -> list[tuple[_Label, list[_Value]]]:
     box), or above it (a caption under its value). A text another label owns (beside that
     label, or nearer to it) is not offered. Empty where nothing is near."""
     out: list[tuple[_Label, list[_Value]]] = []
-    lines = page.lines
+    lines = _joined_lines(page.lines)
     boxes = {id(o): o.box for o in lines}  # (Line.box is computed at each call)
 
     def bx(o: Line) -> Box:
@@ -1079,8 +1106,20 @@ def _date_cands(pages: Sequence[Page]) -> list[Cand]:
             plain = _LEADER_RUN.sub(lambda m: " " * len(m.group(0)), ln.text)
             f = fold(plain)
             if f.strip(" :") in ("le", "date"):
-                # "LE" in a form's cell, its date in the next cell of the row
-                right = [o for o in page.lines if o.box[0] > ln.box[2] and _same_row(o.box, ln.box)]
+                # "LE" in a form's cell, its date in the next cell of the row, or written
+                # on (or just above) the dotted line after it
+                b = ln.box
+                h = max(b[3] - b[1], 4.0)
+                right = [
+                    o
+                    for o in page.lines
+                    if o.box[0] > b[2]
+                    and _has_text(o.text)
+                    and (
+                        _same_row(o.box, b)
+                        or b[1] - 1.3 * h <= (o.box[1] + o.box[3]) / 2 <= b[3] + 0.9 * h
+                    )
+                ]
                 o = min(right, key=lambda o: o.box[0], default=None)
                 dm = _typed_date(o.text, page.ocr) if o is not None else None
                 if (
@@ -1104,6 +1143,18 @@ def _date_cands(pages: Sequence[Page]) -> list[Cand]:
             dm = _typed_date(plain[m.end() :], page.ocr)
             target = ln
             offset = m.end()
+            if dm is None and rank == 2 and f[m.end() :].strip(" ,:") == "":
+                # "Fait à ....... le .......": the date written on (or just above) the
+                # dotted line after "le"
+                b = ln.span_box(m.end() - 2, m.end())
+                h = max(b[3] - b[1], 4.0)
+                for o in sorted(page.lines, key=lambda o: o.box[0]):
+                    mid = (o.box[1] + o.box[3]) / 2
+                    if o is not ln and o.box[0] > b[0] and b[1] - 1.3 * h <= mid <= b[3] + 0.9 * h:
+                        dm = _typed_date(o.text, page.ocr)
+                        if dm is not None:
+                            target, offset = o, 0
+                            break
             if dm is None and rank == 2:
                 for o in _column_below(page, ln, 2.2)[:1]:
                     dm = _typed_date(o.text, page.ocr)
