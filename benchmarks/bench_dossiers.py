@@ -41,9 +41,12 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from sqlmodel import select
+
 from config.campaign import Campaign, load_campaign
 from config.settings import DEFAULT_CAMPAIGN, Settings
 from flows.demo import run_demo
+from flows.dossiers import status_table
 from rules.model import Piece
 from samples.families import TUNED_ON
 from samples.families.dossiers import (
@@ -55,6 +58,7 @@ from samples.families.dossiers import (
 from samples.model import Manifest, comparable
 from storage import crud
 from storage.db import connect, session
+from storage.models import Collectivity, Document, SourceItem
 
 STATUSES = ("complete", "incomplete", "missing")
 DEFAULT_COUNT = 32
@@ -73,18 +77,32 @@ def corpus_for(directory: Path, count: int, seed: int) -> Manifest:
     return generate_family_dossiers(directory, count, seed)
 
 
-def pieces_by_code(home: Path, campaign: Campaign, codes: set[str]) -> dict[str, list[Piece]]:
-    """The pieces filed in each dossier of a home, as the rules see them."""
+Filed = tuple[Piece, str]  # a piece and the name of the file (or mail) it came in
+
+
+def pieces_by_code(home: Path, campaign: Campaign, codes: set[str]) -> dict[str, list[Filed]]:
+    """The pieces filed in each dossier of a home, as the rules see them, each with the
+    name of the scan file or mail it came in."""
     engine = connect(Settings(home=home, database_url=None).db_url)
-    out: dict[str, list[Piece]] = {}
+    out: dict[str, list[Filed]] = {}
     try:
         with session(engine, readonly=True) as s:
             for code in sorted(codes):
                 coll = crud.get_collectivity_by_code(s, code)
-                if coll is not None and coll.id is not None:
-                    out[code] = [
-                        p for p in crud.pieces_for(s, coll.id, campaign.tz) if not p.duplicate
-                    ]
+                if coll is None or coll.id is None:
+                    continue
+                files: dict[int, str] = {}
+                for doc in crud.list_documents(s, coll.id):
+                    item = crud.get_source_item(s, doc.source_item_id)
+                    while item is not None and item.parent_id is not None:
+                        item = crud.get_source_item(s, item.parent_id)
+                    if doc.id is not None and item is not None:
+                        files[doc.id] = Path(item.original_name or item.origin_ref).name
+                out[code] = [
+                    (p, files.get(p.document_id or -1, ""))
+                    for p in crud.pieces_for(s, coll.id, campaign.tz)
+                    if not p.duplicate
+                ]
     finally:
         engine.dispose()
     return out
@@ -94,42 +112,76 @@ def _value(value: Any) -> Any:
     return value.isoformat() if isinstance(value, dt.date) else comparable(value)
 
 
+ReadDocs = dict[str, list[tuple[str, str | None]]]  # file -> (type, collectivity code)
+
+
+def read_by_file(home: Path) -> ReadDocs:
+    """Every document the intake read, by the name of the file or mail it came in: its
+    type and the code of the collectivity it was filed for (None: left to triage)."""
+    engine = connect(Settings(home=home, database_url=None).db_url)
+    out: ReadDocs = defaultdict(list)
+    try:
+        with session(engine, readonly=True) as s:
+            items = {i.id: i for i in s.exec(select(SourceItem)).all()}
+            codes = {c.id: c.code for c in s.exec(select(Collectivity)).all()}
+            for doc in s.exec(select(Document)).all():
+                item = items.get(doc.source_item_id)
+                while item is not None and item.parent_id is not None:
+                    item = items.get(item.parent_id)
+                if item is not None:
+                    name = Path(item.original_name or item.origin_ref).name
+                    out[name].append((doc.doc_type, codes.get(doc.collectivity_id)))
+    finally:
+        engine.dispose()
+    return out
+
+
+def not_filed(t: str, file: str, read: ReadDocs) -> str:
+    """Where a piece sent but missing from its dossier went."""
+    docs = read.get(file, [])
+    if not docs:
+        return f"{t}: nothing read from its file"
+    if any(d == t and code is None for d, code in docs):
+        return f"{t}: left to triage (collectivity not recognised)"
+    if any(d == t for d, _ in docs):
+        return f"{t}: filed in another dossier"
+    return f"{t}: read as {'+'.join(sorted({d for d, _ in docs}))}"
+
+
 def causes(
-    campaign: Campaign, truth: list[Piece], read: list[Piece]
-) -> list[tuple[str, str | None]]:
-    """Why a dossier was read otherwise than its truth: ``(cause, piece type)``, a piece
-    not filed in the dossier, one filed that is not there, or a field the rules use read
-    otherwise (or too unsurely: "uncertain")."""
-    out: list[tuple[str, str | None]] = []
-    types = sorted({p.doc_type for p in truth} | {p.doc_type for p in read})
+    campaign: Campaign, truth: list[Filed], read: list[Filed], elsewhere: ReadDocs | None = None
+) -> list[tuple[str, str | None, str]]:
+    """Why a dossier was read otherwise than its truth: ``(cause, piece type, file)``: a
+    piece not filed in the dossier (where it went, from ``elsewhere``: every document
+    read, by file), one filed that is not there (with the file it was read from), or a
+    field the rules use read otherwise (or too unsurely: "uncertain")."""
+    out: list[tuple[str, str | None, str]] = []
+    types = sorted({p.doc_type for p, _ in truth} | {p.doc_type for p, _ in read})
     for t in types:
         if t not in campaign.pieces:
             continue
-        want = [p for p in truth if p.doc_type == t]
-        got = [p for p in read if p.doc_type == t]
+        want = [p for p, _ in truth if p.doc_type == t]
+        got = [(p, f) for p, f in read if p.doc_type == t]
         if want and not got:
-            out.append((f"{t}: not filed in the dossier", t))
+            file = next(f for p, f in truth if p.doc_type == t)
+            out.append((not_filed(t, file, elsewhere or {}), t, ""))
             continue
         if got and not want:
-            out.append((f"{t}: filed, but not sent", None))
+            out.extend((f"{t}: filed, but not sent", None, f) for _, f in got)
             continue
         fields = [c.field for c in campaign.pieces[t].requires] + ["arrival_stamp_date"]
         for name in dict.fromkeys(fields):
             a = _value(want[0].fields.get(name))
-            hits = [_value(g.fields.get(name)) for g in got]
+            hits = [_value(g.fields.get(name)) for g, _ in got]
             if a in hits:
-                unsure = [
-                    g
-                    for g in got
-                    if _value(g.fields.get(name)) == a
-                    and g.confidences.get(name, 1.0) < campaign.confidence_threshold(t, name)
-                ]
-                if unsure and len(unsure) == len([h for h in hits if h == a]):
-                    out.append((f"{t}.{name} uncertain", t))
+                same = [g for g, _ in got if _value(g.fields.get(name)) == a]
+                threshold = campaign.confidence_threshold(t, name)
+                if all(g.confidences.get(name, 1.0) < threshold for g in same):
+                    out.append((f"{t}.{name} uncertain", t, ""))
                 continue
             if name == "arrival_stamp_date" and a is None:
                 continue  # the stamp of another piece of the file dates this one
-            out.append((f"{t}.{name} read {hits[0]!r}, not {a!r}", t))
+            out.append((f"{t}.{name} read {hits[0]!r}, not {a!r}", t, ""))
     return out
 
 
@@ -138,9 +190,10 @@ def compare(
     family_truth: dict[str, FamilyDossier],
     truth_rows: dict[str, dict[str, Any]],
     read_rows: dict[str, dict[str, Any]],
-    truth_pieces: dict[str, list[Piece]],
-    read_pieces: dict[str, list[Piece]],
+    truth_pieces: dict[str, list[Filed]],
+    read_pieces: dict[str, list[Filed]],
     campaign: Campaign,
+    elsewhere: ReadDocs | None = None,
 ) -> dict[str, Any]:
     tuned = set(TUNED_ON)
     confusion: dict[str, Counter[str]] = defaultdict(Counter)
@@ -177,11 +230,18 @@ def compare(
         if ok:
             continue
         family_of = {p.type: p.family for p in fam.pieces if p.type != "other"}
+        in_file: dict[str, set[str]] = defaultdict(set)
+        for p in fam.pieces:
+            in_file[Path(p.file).name].add(p.family)
         shown: list[str] = []
         hidden = 0
-        for cause, piece in causes(campaign, truth_pieces.get(code, []), read_pieces.get(code, [])):
+        found = causes(campaign, truth_pieces.get(code, []), read_pieces.get(code, []), elsewhere)
+        for cause, piece, file in found:
             family = family_of.get(piece or "")
-            if family in tuned:
+            if piece is None:  # read from a file: named when all its families are tuned
+                fams = in_file.get(file, set())
+                family = "+".join(sorted(fams)) if fams and fams <= set(TUNED_ON) else None
+            if family is not None and set(family.split("+")) <= tuned:
                 shown.append(f"{cause} [{family}]")
                 tuned_causes[cause.split(" read ")[0]] += 1
                 tuned_families[cause.split(" read ")[0]][family] += 1
@@ -228,19 +288,36 @@ def compare(
     }
 
 
-def run(corpus: Manifest, work: Path) -> dict[str, Any]:
+def home_rows(home: Path, campaign: Campaign) -> list[dict[str, Any]]:
+    """The status table of a kept home."""
+    engine = connect(Settings(home=home, database_url=None).db_url)
+    try:
+        with session(engine, readonly=True) as s:
+            return status_table(s, campaign)
+    finally:
+        engine.dispose()
+
+
+def run(corpus: Manifest, work: Path, *, reuse: bool = False) -> dict[str, Any]:
+    """Both homes under ``work`` (``reuse``: the verdicts of homes kept there)."""
     campaign = load_campaign(DEFAULT_CAMPAIGN)
     family_truth = load_family_truth(corpus.out_dir)
     codes = set(corpus.collectivities)
     timings: dict[str, float] = {}
-    t0 = time.perf_counter()
-    a = run_demo(work / "truth", campaign, truth=True, manifest=corpus)
-    timings["truth"] = time.perf_counter() - t0
-    t0 = time.perf_counter()
-    b = run_demo(work / "read", campaign, truth=False, mail="eml", manifest=corpus)
-    timings["read"] = time.perf_counter() - t0
-    truth_rows = {r["code"]: r for r in a.rows}
-    read_rows = {r["code"]: r for r in b.rows}
+    notices: list[str] = []
+    rows: dict[str, dict[str, dict[str, Any]]] = {}
+    for name, truth in (("truth", True), ("read", False)):
+        home = work / name
+        t0 = time.perf_counter()
+        if reuse and (home / "intake.sqlite3").is_file():
+            rows[name] = {r["code"]: r for r in home_rows(home, campaign)}
+            notices.append(f"{name}: verdicts of the kept home {home}")
+        else:
+            done = run_demo(home, campaign, truth=truth, mail="eml", manifest=corpus)
+            rows[name] = {r["code"]: r for r in done.rows}
+            notices.extend(done.notices if not truth else [])
+        timings[name] = time.perf_counter() - t0
+    truth_rows, read_rows = rows["truth"], rows["read"]
     touched = codes | {c for c, r in read_rows.items() if r["status"] != "missing"}
     result = compare(
         corpus,
@@ -250,6 +327,7 @@ def run(corpus: Manifest, work: Path) -> dict[str, Any]:
         pieces_by_code(work / "truth", campaign, touched),
         pieces_by_code(work / "read", campaign, touched),
         campaign,
+        read_by_file(work / "read"),
     )
     scanned = sum(f.pages for f in corpus.files.values() if f.scanned and f.kind != "mail")
     scanned += sum(
@@ -262,7 +340,8 @@ def run(corpus: Manifest, work: Path) -> dict[str, Any]:
     result["scanned_pages"] = scanned
     result["files"] = len(corpus.files)
     result["seconds"] = {k: round(v, 1) for k, v in timings.items()}
-    result["notices"] = b.notices
+    result["notices"] = notices
+    result["rescored"] = any("kept home" in n for n in notices)
     return result
 
 
@@ -270,7 +349,12 @@ def report(result: dict[str, Any], verbose: bool) -> str:
     n = result["dossiers"]
     lines = [
         f"corpus: {n} dossiers, {result['files']} files, {result['scanned_pages']} scanned pages;"
-        f" truth {result['seconds']['truth']:.0f} s, intake {result['seconds']['read']:.0f} s",
+        + (
+            " verdicts of kept homes"
+            if result.get("rescored")
+            else f" truth {result['seconds']['truth']:.0f} s,"
+            f" intake {result['seconds']['read']:.0f} s"
+        ),
         f"dossiers right (status and lateness): {result['right']} / {n}"
         f" = {100 * (result['right_share'] or 0):.1f} %",
         f"  held-out only (every piece from a held-out family): {result['held_out_right']}"
@@ -305,7 +389,7 @@ def report(result: dict[str, Any], verbose: bool) -> str:
     for sc, (ok, tot) in result["per_scenario"].items():
         lines.append(f"  {sc:<28} {ok:>3} / {tot}")
     lines.append("")
-    lines.append("causes of wrong dossiers, pieces of tuned families only")
+    lines.append("differences in wrong dossiers, pieces of tuned families only")
     if not result["causes_tuned"]:
         lines.append("  (none)")
     for cause, k in result["causes_tuned"].items():
@@ -333,19 +417,23 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--count", type=int, default=DEFAULT_COUNT, help="collectivities")
     ap.add_argument("--seed", type=int, default=31)
     ap.add_argument("--corpus", type=Path, help="generate the corpus here (reused if there)")
+    ap.add_argument("--work", type=Path, help="keep the two homes here (else a temporary folder)")
+    ap.add_argument(
+        "--rescore", action="store_true", help="with --work: score the homes kept there again"
+    )
     ap.add_argument("--json", action="store_true")
     ap.add_argument("-v", "--verbose", action="store_true")
     args = ap.parse_args(argv)
     logging.basicConfig(level=logging.WARNING)
     with tempfile.TemporaryDirectory(prefix="bench-dossiers-") as tmp:
-        work = Path(tmp)
+        work = args.work or Path(tmp)
         t0 = time.perf_counter()
         if args.corpus is not None:
             corpus = corpus_for(args.corpus, args.count, args.seed)
         else:
             corpus = generate_family_dossiers(work / "corpus", args.count, args.seed)
         generated = time.perf_counter() - t0
-        result = run(corpus, work / "homes")
+        result = run(corpus, work / "homes", reuse=args.rescore and args.work is not None)
         result["seconds"]["corpus"] = round(generated, 1)
         result["seed"], result["count"] = corpus.seed, corpus.count
     if args.json:
