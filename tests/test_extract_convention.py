@@ -1286,3 +1286,29 @@ def test_signature_date_written_above_its_dotted_line(
     assert _values(_fill_page(rows), ("signature_date",)) == {
         "signature_date": dt.date(2022, 1, 14)
     }
+
+
+@pytest.mark.parametrize("rector_first", [True, False])
+def test_a_grid_of_parties_one_column_each(rector_first: bool) -> None:
+    """One label column, then a column per party (the rector's first or second): each
+    label's value is its row's cell in the collectivity's column, never the rector's."""
+    xr, xc = (200, 400) if rector_first else (400, 200)
+    rows = [
+        (xr, 600, "Pour l'académie"),
+        (xc, 600, "Pour la commune de Rezé"),
+        (60, 614, "Nom"),
+        (xr, 614, "Pierre MARTIN"),
+        (xc, 614, "Hervé NEAU"),
+        (60, 628, "Qualité"),
+        (xr, 628, "Secrétaire général"),
+        (xc, 628, "Maire"),
+        (60, 642, "Date"),
+        (xr, 642, "20/01/2022"),
+        (xc, 642, "12/01/2022"),
+    ]
+    assert _values(T.text_page(rows)) == {
+        "collectivity": "commune de Rezé",
+        "signatory_name": "Hervé NEAU",
+        "signatory_role": "Maire",
+        "signature_date": dt.date(2022, 1, 12),
+    }

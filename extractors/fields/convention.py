@@ -677,11 +677,15 @@ def _page_labels(page: Page) -> list[tuple[_Label, list[_Value]]]:
                 ):
                     # a hand writes on its dotted line: its bottom is near the label's
                     right.append((abs(bx(o)[3] - bx(ln)[3]) + 0.01, o))
-            if right:
-                dist, o = min(right, key=lambda t: (t[0] > 0, t[0], bx(t[1])[0]))
-                if id(o) not in label_ids:
-                    where = "right" if dist == 0.0 else "fill"
-                    alts.append(_Value(o.text, bx(o), o.conf / 100.0, where, o, 0))
+            # (a grid of parties, one column each: the rector's cell is passed for the
+            # next one of the row)
+            for dist, o in sorted(right, key=lambda t: (t[0] > 0, t[0], bx(t[1])[0])):
+                if id(o) in label_ids:
+                    break
+                where = "right" if dist == 0.0 else "fill"
+                alts.append(_Value(o.text, bx(o), o.conf / 100.0, where, o, 0))
+                if where == "fill" or not _rector_side(page, bx(o)):
+                    break
             # under it in its column (not a text nearer to a label below it)
             under = [
                 o
@@ -1072,7 +1076,11 @@ def _date_cands(pages: Sequence[Page]) -> list[Cand]:
             ln = lab.line
             # its value beside it, then a date written under "Date et signature" /
             # "Signature et cachet"
-            texts = [(a.text, a.line, a.offset) for a in alts if a.where != "above"]
+            texts = [
+                (a.text, a.line, a.offset)
+                for a in alts
+                if a.where != "above" and (a.where == "line" or not _rector_side(page, a.box))
+            ]
             texts += [(o.text, o, 0) for o in _column_below(page, ln, 4.0)[:3]]
             found = False
             for t, where, offset in texts:
