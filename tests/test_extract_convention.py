@@ -1312,3 +1312,24 @@ def test_a_grid_of_parties_one_column_each(rector_first: bool) -> None:
         "signatory_role": "Maire",
         "signature_date": dt.date(2022, 1, 12),
     }
+
+
+@pytest.mark.parametrize("rector_left", [True, False])
+def test_one_date_centred_over_both_columns(rector_left: bool) -> None:
+    """ "Fait en deux exemplaires à Nantes, le …" over both signature columns dates the
+    collectivity's signature too, whichever side the rector's column is on."""
+    cols = [
+        ("Pour le recteur de l'académie,", "La rectrice", "Katia BÉGUIN"),
+        ("Pour la commune de Rezé,", "Le Maire", "Hervé NEAU"),
+    ]
+    if not rector_left:
+        cols.reverse()
+    rows = [(150.0, 580.0, "Fait en deux exemplaires à Nantes, le 12 janvier 2022")]
+    for x, (heading, title, name) in zip((60.0, 320.0), cols, strict=True):
+        rows += [(x, 600.0, heading), (x, 614.0, title), (x, 680.0, name)]
+    assert _values(T.text_page(rows)) == {
+        "collectivity": "commune de Rezé",
+        "signatory_name": "Hervé NEAU",
+        "signatory_role": "Le Maire",
+        "signature_date": dt.date(2022, 1, 12),
+    }

@@ -433,8 +433,11 @@ _ADHERENT = re.compile(
 
 def _rector_side(page: Page, box: Box) -> bool:
     """Whether a value at ``box`` is on the rector's side: the nearest heading in its column
-    (above it, or just below it: "Fait à …, le …" tops a signature column) is the rector's."""
+    (above it, or just below it: "Fait à …, le …" tops a signature column) is the rector's.
+    A line over both columns ("Fait en deux exemplaires à Nantes, le …" centred above
+    them), as near to the collectivity's heading as to the rector's, is not his."""
     best: tuple[float, bool] | None = None
+    nearest_adherent: float | None = None
     for ln in page.lines:
         b = ln.box
         if min(b[2], box[2]) - max(b[0], box[0]) <= 0 and abs(b[0] - box[0]) > 30:
@@ -448,9 +451,13 @@ def _rector_side(page: Page, box: Box) -> bool:
         if rector == adherent:
             continue
         dist = dy if dy >= 0 else 2 * -dy
+        if adherent and (nearest_adherent is None or dist < nearest_adherent):
+            nearest_adherent = dist
         if best is None or dist < best[0]:
             best = (dist, rector)
-    return bool(best and best[1])
+    if best is None or not best[1]:
+        return False
+    return nearest_adherent is None or best[0] < nearest_adherent - 3.0
 
 
 # --------------------------------------------------------------------------- candidates
