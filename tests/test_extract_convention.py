@@ -1333,3 +1333,52 @@ def test_one_date_centred_over_both_columns(rector_left: bool) -> None:
         "signatory_role": "Le Maire",
         "signature_date": dt.date(2022, 1, 12),
     }
+
+
+def box_and_caption() -> bytes:
+    """A ruled box with a header row (capitals) over the values, and a signature line
+    with its caption under the name."""
+    buf, c = _canvas()
+    y = _body(c, _head(c), 2) - 10
+    heads = ("COLLECTIVITÉ", "SIGNATAIRE (NOM, PRÉNOM)", "QUALITÉ")
+    values = ("Commune de Basse-Goulaine", "GUILLOT Christelle", "Maire-adjointe")
+    xs = (60.0, 230.0, 400.0)
+    c.setLineWidth(0.6)
+    for x, w in zip(xs, (170, 170, 135), strict=True):
+        c.rect(x, y - 50, w, 50)
+        c.line(x, y - 18, x + w, y - 18)
+    for x, head, value in zip(xs, heads, values, strict=True):
+        c.setFont("Helvetica-Bold", 8.5)
+        c.drawString(x + 5, y - 12, head)
+        c.setFont("Helvetica", 10)
+        c.drawString(x + 5, y - 36, value)
+    y -= 110
+    c.setFont("Times-Roman", 10)
+    c.drawString(330, y, "Fait à Basse-Goulaine, le 9 février 2022")
+    _scribble(c, 350, y - 50)
+    c.line(330, y - 80, 530, y - 80)
+    c.setFont("Helvetica", 10)
+    c.drawString(335, y - 74, "GUILLOT Christelle, Maire-adjointe")
+    c.setFont("Helvetica-Oblique", 8)
+    c.drawString(335, y - 92, "Nom et qualité du signataire")
+    return _done(buf, c)
+
+
+BOX_AND_CAPTION = {
+    "collectivity": "Commune de Basse-Goulaine",
+    "signatory_name": "GUILLOT Christelle",
+    "signatory_role": "Maire-adjointe",
+    "signature_date": dt.date(2022, 2, 9),
+}
+
+
+@pytest.mark.parametrize("seed", [None, 2, 3])
+def test_a_box_with_a_header_row_digital_and_scanned(seed: int | None) -> None:
+    """Scanned, OCR runs the box's value cells into one line ("Commune de Basse-Goulaine |
+    GUILLOT Christelle"): the header row's labels cut it back into cells."""
+    pdf = box_and_caption()
+    if seed is not None:
+        pdf = T.images_to_pdf(T.scan(pdf, dpi=200, skew=0.5, seed=seed), dpi=200)
+    (doc,) = extract_file(pdf, filename="box.pdf")
+    assert doc.type == "convention" and doc.ocr == (seed is not None)
+    assert {k: doc.value(k) for k in FIELDS} == BOX_AND_CAPTION

@@ -597,6 +597,31 @@ def _joined_lines(lines: Sequence[Line]) -> list[Line]:
     return out
 
 
+def _cell_of(o: Line, own_x0: float, prev_x0: float | None, next_x0: float | None) -> Line | None:
+    """The part of ``o`` in the cell of a header label starting at ``own_x0`` (the
+    header row's labels before and after it start at ``prev_x0`` and ``next_x0``): a
+    line OCR ran across cells ("Commune de Basse-Goulaine | GUILLOT Christelle") is cut
+    at its widest gap between them; rulings read as text ("|") are dropped."""
+    ws = [w for w in o.words if w.text.strip("|[]!")]
+    if prev_x0 is not None and ws and ws[0].box[0] < own_x0 - 10:
+        gaps = [
+            (ws[k].box[0] - ws[k - 1].box[2], k)
+            for k in range(1, len(ws))
+            if prev_x0 + 10 <= ws[k].box[0] <= own_x0 + 10
+        ]
+        ws = ws[max(gaps)[1] :] if gaps else []
+    if next_x0 is not None and ws and ws[-1].box[0] >= next_x0 - 5:
+        gaps = [
+            (ws[k].box[0] - ws[k - 1].box[2], k)
+            for k in range(1, len(ws))
+            if own_x0 + 10 <= ws[k].box[0] <= next_x0 + 10
+        ]
+        ws = ws[: max(gaps)[1]] if gaps else []
+    if not ws:
+        return None
+    return o if len(ws) == len(o.words) else Line(ws)
+
+
 def _page_labels(page: Page) -> list[tuple[_Label, list[_Value]]]:
     """Each label of the page with the texts that may be its value, nearest first: after
     it on its line, in the cell to its right, written on or above its dotted line (a
@@ -693,12 +718,25 @@ def _page_labels(page: Page) -> list[tuple[_Label, list[_Value]]]:
                 alts.append(_Value(o.text, bx(o), o.conf / 100.0, where, o, 0))
                 if where == "fill" or not _rector_side(page, bx(o)):
                     break
+            # a header row: the labels beside this one bound its column, and a line
+            # under (or over) the row that OCR ran across two cells is cut between them
+            mates = [x for x in label_lines if x is not ln and _same_row(bx(x), bx(ln))]
+            hi = min((bx(x)[0] for x in mates if bx(x)[0] > lbox[2]), default=None)
+            lo = max((bx(x)[2] for x in mates if bx(x)[2] < lbox[0]), default=None)
+            prev_x0 = max((bx(x)[0] for x in mates if bx(x)[2] < lbox[0]), default=None)
+            in_cell = functools.partial(_cell_of, own_x0=lbox[0], prev_x0=prev_x0, next_x0=hi)
+            left = lo if lo is not None else lbox[0] - 10
+            right = hi if hi is not None else lbox[2] + 150
+
+            def in_column(o: Line, left: float = left, right: float = right) -> bool:
+                return min(bx(o)[2], right) - max(bx(o)[0], left) > 0
+
             # under it in its column (not a text nearer to a label below it)
             under = [
                 o
                 for o in lines
                 if lbox[1] + 0.6 * h < bx(o)[1] < bx(ln)[3] + 3.5 * h
-                and column(o, lbox)
+                and in_column(o)
                 and _has_text(o.text, 1)
                 and not beside_a_label(o)
             ]
@@ -708,8 +746,9 @@ def _page_labels(page: Page) -> list[tuple[_Label, list[_Value]]]:
                     x is not ln and 0 <= gap(bx(o), bx(x)) < gap(lbox, bx(o)) and column(x, bx(o))
                     for x in label_lines
                 )
-                if id(o) not in label_ids and not owned:
-                    alts.append(_Value(o.text, bx(o), o.conf / 100.0, "under", o, 0))
+                cell = in_cell(o)
+                if id(o) not in label_ids and not owned and cell is not None:
+                    alts.append(_Value(cell.text, cell.box, cell.conf / 100.0, "under", cell, 0))
             # above it: a caption under its value
             above = [
                 o
@@ -717,7 +756,11 @@ def _page_labels(page: Page) -> list[tuple[_Label, list[_Value]]]:
                 if bx(o)[3] <= lbox[1] + 0.4 * h
                 and bx(o)[3] > lbox[1] - 3.0 * h
                 and bx(o)[1] < lbox[1] - 0.6 * h
-                and min(bx(o)[2], lbox[2] + 60) - max(bx(o)[0], lbox[0] - 20) > 0
+                and (
+                    in_column(o)
+                    if mates
+                    else min(bx(o)[2], lbox[2] + 60) - max(bx(o)[0], lbox[0] - 20) > 0
+                )
                 and _has_text(o.text)
                 and not beside_a_label(o)
             ]
@@ -727,8 +770,9 @@ def _page_labels(page: Page) -> list[tuple[_Label, list[_Value]]]:
                     x is not ln and 0 <= gap(bx(x), bx(o)) < gap(bx(o), lbox) and column(o, bx(x))
                     for x in label_lines
                 )
-                if id(o) not in label_ids and not owned:
-                    alts.append(_Value(o.text, bx(o), o.conf / 100.0, "above", o, 0))
+                cell = in_cell(o)
+                if id(o) not in label_ids and not owned and cell is not None:
+                    alts.append(_Value(cell.text, cell.box, cell.conf / 100.0, "above", cell, 0))
             out.append((lab, alts))
     return out
 
