@@ -686,3 +686,9 @@ def test_titles_closer_than_the_line_builder_splits_are_cells_of_their_own() -> 
         "schools": 2,
         "student_accounts": 246,
     }
+
+
+def test_a_zero_written_alone_is_an_answer_not_a_blank() -> None:
+    assert parse_count("0", "student_accounts").value == 0
+    assert parse_count("0", "student_accounts").status == "ok"
+    assert parse_count("0 0", "student_accounts").value is None

@@ -454,7 +454,8 @@ def parse_count(text: str, field: str) -> Count:
     lo, hi = RANGES[field]
     if not lo <= value <= hi:
         if value == 0:
-            return Count(None, "blank")
+            # a zero written alone is the answer given ("0"); "00", "0 0" are no count
+            return Count(0, "ok") if t.strip() == "0" else Count(None, "blank")
         return Count(None, "bad", f"{value} hors des limites ({lo}–{hi})")
     extra = bool(re.search(r"\d", t[end:]))
     return Count(value, "ok", extra=extra)
@@ -485,7 +486,7 @@ def _value_of(label: LabelMatch, labels_on_page: Sequence[LabelMatch]) -> Read |
     read = _labelled_value(label, labels_on_page)
     if not label.bare:
         return read
-    if read.status != "ok" or not _numeric(read.raw):
+    if read.status != "ok" or not _numeric(read.raw.strip(" :;.-_")):
         return None
     if read.under and _under_title(label.page, label.box) is None:
         return None  # a number under a lone noun: a table's cell, not this label's value
@@ -508,7 +509,8 @@ def _labelled_value(label: LabelMatch, labels_on_page: Sequence[LabelMatch]) -> 
     rest = line.text[label.end : stop]
     # after a colon or leader dots when there is one (qualifiers before it: "2021-2022")
     sep = re.search(r":|(?:[.…_]\s*){3,}", rest)
-    after = rest[sep.end() :] if sep else rest
+    # nothing after it: the colon was read after the value ("1:")
+    after = rest[sep.end() :] if sep and rest[sep.end() :].strip() else rest
     text = re.sub(r"^[\s:;.…_\-–—=|]+", "", after)
     start = stop - len(text)
     text = text.rstrip()
@@ -845,9 +847,14 @@ def needs_fields(
     )
     if named is not None and (named.value is not None or coll is None or not coll.text):
         out["collectivity"] = named
+        if isinstance(named.value, str) and _TRAILING_NUMBER.search(named.value):
+            # a number OCR joined from the next cell is no part of a name ("Commune de X 2")
+            bare = _TRAILING_NUMBER.sub("", named.value)
+            out["collectivity"] = FieldResult(bare or None, named.confidence, named.evidence)
     elif coll is not None and coll.text:
         if coll.page.ocr:
             coll.text = clean_name(coll.text)
+        coll.text = _TRAILING_NUMBER.sub("", coll.text)
         # a value that is no name ("Écoles concernées", the next column's label) is unknown
         typed = parse_collectivity(coll.text)
         out["collectivity"] = _result(
@@ -926,6 +933,7 @@ def needs_fields(
     return out
 
 
+_TRAILING_NUMBER = re.compile(r"(\s+\d{1,4})+\W*$")
 # a column title naming the collectivity, alone on its line
 _COLLECTIVITY_TITLE = re.compile(
     r"^\W*(nom (de la |du |de l )?)?(la )?(collectivite|commune|organisme|structure|"
@@ -1014,7 +1022,9 @@ def _prose_counts(
                 field = head[0].field
                 value = int(number)
                 lo, hi = RANGES[field]
-                if not lo <= value <= hi or (len(number) == 4 and 2019 <= value <= 2030):
+                if not (lo <= value <= hi or number == "0") or (
+                    len(number) == 4 and 2019 <= value <= 2030
+                ):
                     continue
                 end = words[head[1] - 1][2]
                 box = line.span_box(start, end)
