@@ -1382,3 +1382,46 @@ def test_a_box_with_a_header_row_digital_and_scanned(seed: int | None) -> None:
     (doc,) = extract_file(pdf, filename="box.pdf")
     assert doc.type == "convention" and doc.ocr == (seed is not None)
     assert {k: doc.value(k) for k in FIELDS} == BOX_AND_CAPTION
+
+
+def leaders_as_glyphs() -> bytes:
+    """Leader dots typed as characters in a PDF: their glyph boxes sit low, so the dots
+    come out as lines of their own and the label's line has none left."""
+    buf, c = _canvas()
+    y = _body(c, _head(c), 2) - 10
+    c.setFont("Times-Roman", 10.5)
+    c.drawString(60, y, "Nom de la collectivité : ..........Commune de Rezé..........")
+    c.drawString(
+        60,
+        y - 20,
+        "Représentée par ......... M. Hervé Neau ........ agissant en qualité de ....Maire....",
+    )
+    c.drawString(60, y - 40, "Fait à ……Rezé…… le ……12 janvier 2022……")
+    _scribble(c, 300, y - 90)
+    return _done(buf, c)
+
+
+def test_leaders_typed_as_glyphs() -> None:
+    (doc,) = extract_file(leaders_as_glyphs(), filename="leaders.pdf")
+    assert {k: doc.value(k) for k in FIELDS} == {
+        "collectivity": "Commune de Rezé",
+        "signatory_name": "Hervé Neau",
+        "signatory_role": "Maire",
+        "signature_date": dt.date(2022, 1, 12),
+    }
+
+
+@pytest.mark.parametrize(
+    ("line", "want"),
+    [
+        ("Représentée par M. Hervé Neau agissant en qualité de Maire", ("Hervé Neau", "Maire")),
+        ("Représentée par M. Hervé Neau, en sa qualité de Maire", ("Hervé Neau", "Maire")),
+        (
+            "Le Recteur, M. Pierre Martin, en sa qualité de Président du conseil d'administration",
+            (None, None),
+        ),
+    ],
+)
+def test_a_title_label_inside_a_line(line: str, want: tuple[str | None, str | None]) -> None:
+    got = _values(T.text_page([(60, 300, line)]), ("signatory_name", "signatory_role"))
+    assert (got["signatory_name"], got["signatory_role"]) == want

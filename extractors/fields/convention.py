@@ -317,6 +317,9 @@ _SEP = re.compile(r"[\s)\]]*(?:[:;]|\.{3,}|_{3,}|…+|(?:\.\s){3,}|-{3,}|(?:-\s)
 _LEADERS_AFTER = re.compile(r"\s*(?:\.{3,}|…+|_{3,}|(?:\s?\.){3,}|(?:\s-){3,})")
 
 
+_QUALITY_OF = re.compile(r"(?<![a-z])(?:agissant\s+)?en\s+(?:sa\s+|son\s+)?qualite\s+d[e']\s*")
+
+
 @dataclass(frozen=True)
 class LabelRun:
     start: int  # span of the label in its line's text
@@ -377,6 +380,19 @@ def find_labels(text: str) -> list[LabelRun]:
                 # (OCR lost the colon); not "Commune de Rezé", a name opening with its kind
                 runs.append(LabelRun(tokens[i][0], end, lk, end, False))
         i = j + 1
+    # "… M. Hervé Neau agissant en qualité de Maire": a title's label inside a line, its
+    # leaders lost (a PDF's dots are glyphs of their own, often a line of their own)
+    f = fold(text.replace("’", "'"))
+    for m in _QUALITY_OF.finditer(f):
+        if _RECTOR.search(f[: m.start()]):
+            continue  # "le Recteur, en sa qualité de président du groupement"
+        if m.start() > 0 and not any(r.start <= m.start() < r.end for r in runs):
+            sep = _SEP.match(text, m.end())
+            value_start = sep.end() if sep and sep.group(0).strip() else m.end()
+            runs.append(
+                LabelRun(m.start(), m.end(), frozenset({"signatory_role"}), value_start, True)
+            )
+    runs.sort(key=lambda r: r.start)
     return runs
 
 
