@@ -1401,8 +1401,12 @@ def leaders_as_glyphs() -> bytes:
     return _done(buf, c)
 
 
-def test_leaders_typed_as_glyphs() -> None:
-    (doc,) = extract_file(leaders_as_glyphs(), filename="leaders.pdf")
+@pytest.mark.parametrize("seed", [None, 1])
+def test_leaders_typed_as_glyphs(seed: int | None) -> None:
+    pdf = leaders_as_glyphs()
+    if seed is not None:
+        pdf = T.images_to_pdf(T.scan(pdf, dpi=200, skew=0.5, seed=seed), dpi=200)
+    (doc,) = extract_file(pdf, filename="leaders.pdf")
     assert {k: doc.value(k) for k in FIELDS} == {
         "collectivity": "Commune de Rezé",
         "signatory_name": "Hervé Neau",
