@@ -8,7 +8,7 @@ import datetime as dt
 
 import pytest
 
-from extractors.fields.deliberation import deliberation_fields
+from extractors.fields.deliberation import _join_name_gaps, deliberation_fields
 from extractors.testing import text_page
 
 
@@ -70,3 +70,18 @@ def test_sending_is_not_receipt() -> None:
         [(60, 60, "Commune de Vallet"), (60, 700, "Transmis en préfecture le 06/12/2021")]
     )
     assert deliberation_fields([page])["prefecture_receipt_date"].value is None
+
+
+@pytest.mark.parametrize(
+    ("text", "want"),
+    [
+        ("COMMUNE DE L'AIGUILLON-LA- -PRESQU' ÎLE", "COMMUNE DE L'AIGUILLON-LA-PRESQU'ÎLE"),
+        ("Commune de Vern -sur-Seiche", "Commune de Vern-sur-Seiche"),
+        ("Commune de La Chapelle- sur-Erdre", "Commune de La Chapelle-sur-Erdre"),
+        ("Nantes - Rezé", "Nantes - Rezé"),  # a dash between spaces is a separator
+    ],
+)
+def test_ocr_gaps_inside_a_compound_name_are_closed(text: str, want: str) -> None:
+    mended, where = _join_name_gaps(text)
+    assert mended == want
+    assert "".join(text[i] for i in where) == mended  # boxes map back to the line

@@ -63,6 +63,31 @@ _COUNCIL_OF = re.compile(
 )
 
 
+# spaces OCR put inside a compound name: around its hyphens ("LA- -PRESQU"), after an
+# elided article's apostrophe ("PRESQU' ÎLE"); French spelling has none there
+_NAME_GAPS = re.compile(r"(?<=\w)-(?: +-?)(?=\w)|(?<=\w) +-(?=\w)|(?<=\w['’]) +(?=\w)")
+
+
+def _join_name_gaps(text: str) -> tuple[str, list[int]]:
+    """``text`` with ``_NAME_GAPS`` closed, and where each kept character came from."""
+    keep: list[int] = []
+    last = 0
+    out: list[str] = []
+    for m in _NAME_GAPS.finditer(text):
+        a, b = m.span()
+        piece = m.group(0)
+        kept = "-" if "-" in piece else ""
+        keep.extend(range(last, a))
+        out.append(text[last:a])
+        if kept:
+            keep.append(a + piece.index("-"))
+            out.append(kept)
+        last = b
+    keep.extend(range(last, len(text)))
+    out.append(text[last:])
+    return "".join(out), keep
+
+
 def _collectivity_heading(pages: Sequence[Page]) -> FieldResult | None:
     """The collectivity that deliberates, as the act names it: "<kind> de <Place>" in the
     heading (the first header line is often the commune's, run together with "EXTRAIT DU
@@ -71,12 +96,12 @@ def _collectivity_heading(pages: Sequence[Page]) -> FieldResult | None:
     page = pages[0]
     limit = page.height * 0.35
     head = [ln for ln in page.lines if ln.box[1] < limit]
-    found: list[tuple[int, float, Line, int, int]] = []  # rank, conf, line, span
+    found: list[tuple[int, float, Line, int, int, str]] = []  # rank, conf, line, span, name
     # lines of the prefecture's acknowledgment block (its copy of the name is often
     # garbled by its small print): used when the heading has no other
     ack = [i for i, ln in enumerate(head) if _ACK_LINE.search(fold(ln.text))]
     for idx, ln in enumerate(head):
-        text = ln.text
+        text, where = _join_name_gaps(ln.text) if page.ocr else (ln.text, None)
         f = fold(text)
         if _NOT_NAME.match(f) and not _NAME_PREFIX.search(f):
             continue
@@ -89,11 +114,11 @@ def _collectivity_heading(pages: Sequence[Page]) -> FieldResult | None:
         value = parse_collectivity(text[span[0] : span[1]])
         if value is None:
             continue
-        span = (span[0], end)
         rank = 2 if _OUTER_KIND.match(fold(value)) else 0
         if any(abs(idx - a) <= 2 for a in ack):
             rank += 1
-        found.append((rank, 0.92, ln, span[0], span[1]))
+        start, stop = (span[0], end) if where is None else (where[span[0]], where[end - 1] + 1)
+        found.append((rank, 0.92, ln, start, stop, text[span[0] : end]))
     if not found or min(x[0] for x in found) > 0:
         for loc in _locs(pages[:1]):
             m = _COUNCIL_OF.search(loc.folded)
@@ -105,7 +130,7 @@ def _collectivity_heading(pages: Sequence[Page]) -> FieldResult | None:
             end = start + len(rest) - len(rest.lstrip())
             stop = place_end(text, end)
             if stop > end:
-                found.append((1, 0.8, loc.line, end, stop))
+                found.append((1, 0.8, loc.line, end, stop, text[end:stop]))
                 break
     if not found:
         for ln in head:  # a heading line that is a bare place name ("REZÉ")
@@ -114,12 +139,12 @@ def _collectivity_heading(pages: Sequence[Page]) -> FieldResult | None:
                 continue
             value = parse_collectivity(ln.text)
             if value is not None and len(value.split()) <= 5:
-                found.append((3, 0.55, ln, 0, len(ln.text)))
+                found.append((3, 0.55, ln, 0, len(ln.text), ln.text))
                 break
     if not found:
         return None
-    rank, conf, ln, start, end = min(found, key=lambda x: x[0])
-    value = parse_collectivity(ln.text[start:end]) or clean_value(ln.text[start:end])
+    rank, conf, ln, start, end, name = min(found, key=lambda x: x[0])
+    value = parse_collectivity(name) or clean_value(name)
     conf *= max(_ocr_conf(ln, start, end) if ln.words else 1.0, 0.3)
     return _result(value, conf, page, ln.span_box(start, end), ln.text)
 
