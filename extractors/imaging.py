@@ -475,3 +475,88 @@ def shift(m: np.ndarray, dy: int, dx: int) -> np.ndarray:
         max(dy, 0) : h + min(dy, 0), max(dx, 0) : w + min(dx, 0)
     ]
     return out
+
+
+# --------------------------------------------------------------------------- lost text
+
+
+def text_stems(mask: np.ndarray, px_per_pt: float) -> np.ndarray:
+    """The ink of ``mask`` in the vertical strokes of letters: runs at least ~2 pt tall,
+    shorter than a frame's side (30 pt). Leader dots, dotted and underscore rules,
+    specks and horizontal rules are thinner and drop out."""
+    stems = long_runs(mask, max(2, round(2.2 * px_per_pt)), axis=0)
+    return stems & ~long_runs(mask, max(3, round(30 * px_per_pt)), axis=0)
+
+
+def uncovered_bands(
+    stems: np.ndarray,
+    covered: np.ndarray,
+    line_height: float,
+) -> list[tuple[int, int, int, int]]:
+    """Lines of letters no read word covers: the bands of rows (as tall as a line of
+    text, ``line_height`` pixels: 0.45 to 3 times it) holding stems outside ``covered``,
+    each with the span of its uncovered ink, as ``(x0, y0, x1, y1)`` (exclusive ends).
+    A band counts when some of its uncovered ink runs at least twice its height
+    (gaps under its height bridged): a word, not a checkbox or an accent; its span then
+    holds all its uncovered ink (a short label before the value)."""
+    lost = stems & ~covered
+    rows = lost.sum(axis=1) >= 2
+    runs: list[list[int]] = []
+    for a, b in true_runs(rows):
+        if runs and a - runs[-1][1] <= 1:
+            runs[-1][1] = b
+        else:
+            runs.append([a, b])
+    out: list[tuple[int, int, int, int]] = []
+    for a, b in runs:
+        h = b - a
+        if not 0.45 * line_height <= h <= 3.0 * line_height:
+            continue
+        cols = lost[a:b].any(axis=0)
+        spans: list[list[int]] = []
+        for s, e in true_runs(cols):
+            if spans and s - spans[-1][1] < h:
+                spans[-1][1] = e
+            else:
+                spans.append([s, e])
+        if any(e - s >= 2 * h for s, e in spans):
+            out.append((spans[0][0], a, spans[-1][1], b))
+    return out
+
+
+def erase_leader_dots(gray: np.ndarray, px_per_pt: float, level: int = 170) -> np.ndarray:
+    """A copy of ``gray`` without the dots of leader and dotted lines: marks under 1.6 pt
+    each way in a row of at least three such marks on one line. A colon, an accent, the
+    dot of an i or a full stop stay (tesseract needs them); specks alone stay too. What
+    is lighter than ``level`` is paper, made white: the faint rings JPEG leaves round
+    dots, a scan's grey (tesseract read an italic "Maire" as "M. aire" on grey)."""
+    arr = np.array(gray)
+    mask = arr < level
+    labels, boxes = label_components(mask)
+    if not boxes:
+        arr[:] = 255
+        return arr
+    b = np.array(boxes, dtype=np.float64)
+    small = 1.6 * px_per_pt
+    speck = ((b[:, 2] - b[:, 0]) <= small) & ((b[:, 3] - b[:, 1]) <= small)
+    idx = np.flatnonzero(speck)
+    if len(idx) < 3:
+        arr[~mask] = 255
+        return arr
+    cx = (b[idx, 0] + b[idx, 2]) / 2
+    cy = (b[idx, 1] + b[idx, 3]) / 2
+    # marks on one line: centres within 0.8 pt up or down; a dot of a row of three or
+    # more has a neighbour within 6 pt and at least two within 12 pt
+    tol, reach = 0.8 * px_per_pt, 6.0 * px_per_pt
+    order = np.argsort(cy)
+    ys = cy[order]
+    lo = np.searchsorted(ys, cy - tol, "left")
+    hi = np.searchsorted(ys, cy + tol, "right")
+    chain = np.zeros(len(idx), dtype=bool)
+    for i in range(len(idx)):
+        dx = np.abs(cx[order[lo[i] : hi[i]]] - cx[i])
+        chain[i] = int((dx <= 2 * reach).sum()) >= 3 and int((dx <= reach).sum()) >= 2
+    erase = np.zeros(len(boxes) + 1, dtype=bool)
+    erase[idx[chain] + 1] = True
+    arr[erase[labels] | ~mask] = 255
+    return arr

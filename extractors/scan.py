@@ -14,7 +14,7 @@ from extractors import imaging, signature
 from extractors.dates import find_dates, fold
 from extractors.fields import COUNT_LABELS, acknowledgment_missing
 from extractors.limits import Limits
-from extractors.ocr import OcrWord, ocr_lines, ocr_text, run_tesseract
+from extractors.ocr import OcrWord, ocr_lines, ocr_text, run_tesseract, run_tesseract_many
 from extractors.pages import Box, Page, StampRead, Word
 from extractors.parsers import PageSource
 
@@ -212,9 +212,17 @@ def _ocr_page(source: PageSource, limits: Limits, labels: Mapping[str, str]) -> 
         if _score(alt) > _score(words) * 1.2:
             to_proc = imaging.quarter_turn(180, gray_img.width, gray_img.height) @ to_proc
             gray_img, words = flipped, alt
+    read_img = gray_img if gray_read is None else ocr_img  # the image ``words`` come from
     del ocr_img
 
     proc_words = without_ghosts([w for w in words if w.conf >= 0])
+    # text the page's layout analysis dropped (lines on dotted rules): read again, alone
+    to_px = to_proc @ imaging.scale(unit)
+    apart = [to_px.map_box(s.box) for s in stamps if _stamp_apart(s)]
+    if gray_read is not None:
+        apart.append(gray_read.box)
+    proc_words = recover_lost_lines(read_img, proc_words, unit, dpi, apart, limits)
+    del read_img
     folded = fold(ocr_text(proc_words))
     targets: list[tuple[str, str | None]] = []
     if signature.has_block(folded, labels, cues=False):
@@ -263,6 +271,157 @@ def _ocr_page(source: PageSource, limits: Limits, labels: Mapping[str, str]) -> 
         if check is not None:
             page.signature = _scaled_check(check, 1 / unit)
     return page
+
+
+# the page's words are looked for on a copy of about this resolution
+_BANDS_DPI = 100
+
+
+def recover_lost_lines(
+    gray: Image.Image,
+    words: list[OcrWord],
+    unit: float,
+    dpi: int,
+    apart: Sequence[Box],
+    limits: Limits,
+) -> list[OcrWord]:
+    """Tesseract's page layout analysis (psm 3) drops whole lines of a fill-in form: on
+    a scan, every line after the first dotted rule ("Nom de la collectivité : ......",
+    the value written on the dots) may be missing. The letters no read word covers are
+    found on a small copy of the page (``imaging.uncovered_bands``: lines of letter
+    strokes, the dots, rules and specks left out); only when there are some, those
+    bands are cropped, their leader dots, rules and read words wiped, and read in one
+    tesseract run as blocks of lines (psm 6). Their words are put in the page's words
+    (page pixels, before the line that follows them on the page), none where a word
+    was already read. ``apart``: boxes (page pixels) not to look at (stamps)."""
+    if not words:
+        return words
+    f = min(1.0, _BANDS_DPI / dpi)
+    small = np.asarray(imaging.downscale(gray, f))
+    spp = unit * f
+    stems = imaging.text_stems(imaging.ink_mask(small), spp)
+    covered = np.zeros_like(stems)
+    pad = max(1, round(1.0 * spp))
+    sh, sw = covered.shape
+
+    def paint(box: Box, margin: int) -> None:
+        x0, y0, x1, y1 = box
+        covered[
+            max(0, int(y0 * f) - margin) : min(sh, int(np.ceil(y1 * f)) + margin),
+            max(0, int(x0 * f) - margin) : min(sw, int(np.ceil(x1 * f)) + margin),
+        ] = True
+
+    for w in words:
+        paint(w.box, pad)
+    for box in apart:
+        paint(box, pad)
+    heights = sorted(w.height for w in words if w.conf >= 60)
+    line_h = heights[len(heights) // 2] * f if len(heights) >= 5 else 10.0 * spp
+    bands = imaging.uncovered_bands(stems, covered, line_h)
+    if not bands:
+        return words
+
+    crops: list[np.ndarray] = []
+    origins: list[tuple[int, int, int, int]] = []
+    page = np.asarray(gray)
+    for bx0, by0, bx1, by1 in bands:
+        mx, my = line_h, 0.35 * line_h
+        x0 = int(max(0, (bx0 - mx) / f))
+        x1 = int(min(gray.width, (bx1 + mx) / f))
+        y0 = int(max(0, (by0 - my) / f))
+        y1 = int(min(gray.height, (by1 + my) / f))
+        arr = imaging.erase_leader_dots(page[y0:y1, x0:x1], unit)
+        inked = arr < 128
+        near = inked | imaging.shift(inked, 1, 0) | imaging.shift(inked, -1, 0)
+        arr[imaging.long_runs(near, round(20 * unit)) & inked] = 255  # rules, "_____"
+        # what was read stays the page read's; a stamp is no text of the page
+        for wx0, wy0, wx1, wy1 in [w.box for w in words] + list(apart):
+            if wx1 > x0 and wx0 < x1 and wy1 > y0 and wy0 < y1:
+                rows = slice(max(0, int(wy0) - y0), max(0, int(np.ceil(wy1)) - y0))
+                arr[rows, max(0, int(wx0) - x0) : max(0, int(np.ceil(wx1)) - x0)] = 255
+        crops.append(arr)
+        origins.append((x0, y0, x1, y1))
+    reads = run_tesseract_many(crops, psm=6, dpi=dpi, timeout=limits.ocr_timeout_s)
+
+    fresh: list[list[OcrWord]] = []  # lines, top to bottom
+    for k, (read, (x0, y0, _x1, _y1), band) in enumerate(zip(reads, origins, bands, strict=True)):
+        bx0, by0, bx1, by1 = (v / f for v in band)
+        kept = [
+            OcrWord(
+                w.text, w.left + x0, w.top + y0, w.width, w.height, w.conf, 800 + k, w.par, w.line
+            )
+            for w in read
+            if w.conf >= 0 and w.text.strip()
+        ]
+        kept = [
+            w
+            for w in kept
+            if bx0 - line_h / f <= w.left + w.width / 2 <= bx1 + line_h / f
+            and by0 - 0.35 * line_h / f <= w.top + w.height / 2 <= by1 + 0.35 * line_h / f
+            and not any(_overlap(w, old) > 0.3 for old in words)
+        ]
+        letters = sum(len(re.sub(r"[\W_]", "", w.text)) for w in kept)
+        if not kept or _quality(kept) < 0.4 * letters:
+            continue  # junk: a drawing, a scribble
+        fresh += ocr_lines(kept)
+    if not fresh:
+        return words
+    return _insert_lines(words, fresh)
+
+
+def _stamp_apart(read: StampRead) -> bool:
+    """Whether a coloured-ink region is a stamp, kept out of the page's text: its words
+    say so, or it holds a date and is no larger than a date stamp (a form filled in with
+    a blue pen is coloured ink too, over many lines, with its date of signing)."""
+    if any(k in fold(read.text) for k in STAMP_WORDS):
+        return True
+    x0, y0, x1, y1 = read.box
+    return bool(find_dates(read.text)) and x1 - x0 <= 220 and y1 - y0 <= 120
+
+
+def _overlap(a: OcrWord, b: OcrWord) -> float:
+    """The share of ``a``'s box inside ``b``'s."""
+    ix = min(a.left + a.width, b.left + b.width) - max(a.left, b.left)
+    iy = min(a.top + a.height, b.top + b.height) - max(a.top, b.top)
+    if ix <= 0 or iy <= 0:
+        return 0.0
+    return ix * iy / max(1, a.width * a.height)
+
+
+def _insert_lines(words: list[OcrWord], fresh: list[list[OcrWord]]) -> list[OcrWord]:
+    """``words`` with each of the ``fresh`` lines put before the first line read (in
+    reading order) that lies below it across the same columns, else at the end."""
+    lines = ocr_lines(words)
+    boxes = [
+        (
+            min(w.left for w in ln),
+            min(w.top for w in ln),
+            max(w.left + w.width for w in ln),
+            max(w.top + w.height for w in ln),
+        )
+        for ln in lines
+    ]
+    before: dict[int, list[list[OcrWord]]] = {}
+    for new in sorted(fresh, key=lambda ln: min(w.top for w in ln)):
+        nx0 = min(w.left for w in new)
+        nx1 = max(w.left + w.width for w in new)
+        mid = (min(w.top for w in new) + max(w.top + w.height for w in new)) / 2
+        at = next(
+            (
+                i
+                for i, (x0, y0, x1, _y1) in enumerate(boxes)
+                if y0 > mid and min(x1, nx1) - max(x0, nx0) > 0
+            ),
+            len(lines),
+        )
+        before.setdefault(at, []).append(new)
+    out: list[OcrWord] = []
+    for i in range(len(lines) + 1):
+        for new in before.get(i, []):
+            out += new
+        if i < len(lines):
+            out += lines[i]
+    return out
 
 
 def _read_label_values(
