@@ -448,6 +448,28 @@ _NOT_A_PLACE = _NOT_A_NAME - {"le", "la", "les", "et", "en", "a", "au", "aux"} |
     "adherent",
     "organisme",
     "membre",
+    # a form's column titles and labels, never a commune's name ("Écoles", "Élèves")
+    "ecole",
+    "ecoles",
+    "eleve",
+    "eleves",
+    "compte",
+    "comptes",
+    "nombre",
+    "total",
+    "effectif",
+    "effectifs",
+    "classe",
+    "classes",
+    "enseignant",
+    "enseignants",
+    "referent",
+    "telephone",
+    "courriel",
+    "adresse",
+    "besoins",
+    "annexe",
+    "tableau",
 }
 
 

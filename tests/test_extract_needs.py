@@ -692,3 +692,48 @@ def test_a_zero_written_alone_is_an_answer_not_a_blank() -> None:
     assert parse_count("0", "student_accounts").value == 0
     assert parse_count("0", "student_accounts").status == "ok"
     assert parse_count("0 0", "student_accounts").value is None
+
+
+@pytest.mark.parametrize("total", [True, False])
+def test_a_table_by_commune_sums_its_school_counts(total: bool) -> None:
+    rows = [
+        (60, 40, "Communauté de communes du Pays de Blain - besoins par commune"),
+        (70, 120, "Commune"),
+        (230, 120, "Nombre d'écoles"),
+        (380, 120, "Comptes élèves"),
+        (70, 140, "Blain"),
+        (240, 140, "3"),
+        (390, 140, "410"),
+        (70, 158, "Bouvron"),
+        (240, 158, "1"),
+        (390, 158, "120"),
+        (70, 176, "Le Gâvre"),
+        (240, 176, "2"),
+        (390, 176, "95"),
+    ]
+    if total:
+        rows += [(70, 194, "Total"), (240, 194, "6"), (390, 194, "625")]
+    got = _fields(rows)
+    assert got["schools"] == 6 and got["student_accounts"] == 625
+
+
+def test_a_column_title_is_never_the_collectivity() -> None:
+    rows = [
+        (60, 40, "Annexe 2 - expression des besoins"),
+        (60, 60, "Communauté de communes du Pays de Blain"),
+        (70, 120, "Commune"),
+        (230, 120, "Écoles"),
+        (380, 120, "Élèves"),
+        (70, 140, "Blain"),
+        (240, 140, "3"),
+        (390, 140, "410"),
+        (70, 158, "Bouvron"),
+        (240, 158, "1"),
+        (390, 158, "120"),
+        (70, 176, "Total"),
+        (240, 176, "4"),
+        (390, 176, "530"),
+    ]
+    got = _fields(rows)
+    assert got["collectivity"] == "Communauté de communes du Pays de Blain"
+    assert (got["schools"], got["student_accounts"]) == (4, 530)

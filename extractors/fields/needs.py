@@ -36,7 +36,7 @@ from extractors.fields.common import (
 )
 from extractors.fields.convention import collectivity_field
 from extractors.model import FieldResult
-from extractors.names import parse_collectivity
+from extractors.names import find_collectivity, parse_collectivity
 from extractors.pages import Box, Line, Page, Word, union_boxes
 
 log = logging.getLogger(__name__)
@@ -609,7 +609,19 @@ def column_cell(page: Page, title: Box) -> Line | None:
         return None
     top = min(below, key=lambda w: w.box[1])
     words = sorted((w for w in below if _same_row(w.box, top.box)), key=lambda w: w.box[0])
-    return Line(words)
+    cell_line = Line(words)
+    if _numeric(cell_line.text):
+        # more numbers under it in the column: a table's rows (the table reader's), not
+        # one value
+        nh = top.box[3] - top.box[1]
+        if any(
+            top.box[3] < w.box[1] < top.box[3] + 2.5 * nh
+            and left <= (w.box[0] + w.box[2]) / 2 <= right
+            and _numeric(w.text)
+            for w in page.words
+        ):
+            return None
+    return cell_line
 
 
 def _overlap(a: Box, b: Box) -> float:
@@ -690,7 +702,7 @@ def _column_kind(text: str) -> str | None:
     if has("ecole", "etablissement") or (has("groupe", "site") and has("scolaire")):
         # "Écoles (nombre)" is the count of schools, not a column of their names
         m = match_label(_line_of(text))
-        return None if m is not None and m[0] == "schools" else "school"
+        return "school_count" if m is not None and m[0] == "schools" else "school"
     if has("commune", "ville", "localite", "collectivite"):
         return "commune"
     if has("adresse"):
@@ -735,12 +747,14 @@ def _table_counts(tables: Sequence[T.Table]) -> TableRead | None:
             and not any("accounts" in r.cells for r in [*table.rows, *filter(None, [table.total])])
         ):
             key = "pupils"  # the accounts' column left blank, the pupils' filled in
+        counted = "school_count" if "school_count" in kinds else None
         if "school" in kinds and all(
             _numeric(r.cells["school"].text) for r in table.rows if "school" in r.cells
         ):
-            # "Écoles concernées" over a number: a count of schools, not their list
+            # "Écoles concernées" over numbers: a count of schools, not their list
             kinds = kinds - {"school"}
-        if not ({"school", "uai"} & kinds) and key is None:
+            counted = counted or "school"
+        if not ({"school", "uai"} & kinds) and key is None and counted is None:
             continue
         school_rows = [
             r
@@ -750,6 +764,7 @@ def _table_counts(tables: Sequence[T.Table]) -> TableRead | None:
                 for k in ("school", "uai")
             )
             or (key is not None and key in r.cells and _numeric(r.cells[key].text))
+            or (counted is not None and counted in r.cells and _numeric(r.cells[counted].text))
         ]
         if not school_rows:
             continue
@@ -803,12 +818,43 @@ def _table_counts(tables: Sequence[T.Table]) -> TableRead | None:
         ]
         rows_raw = f"{n} lignes d'écoles ({', '.join(names)}{'…' if n > 3 else ''})"
         named = bool({"school", "uai"} & kinds)
-        read = TableRead(
-            n if named else None, accounts, aconf, sconf, table.page, box, raw, total_box, rows_raw
-        )
+        schools: int | None = n if named else None
+        if counted is not None and not named:
+            # a table by commune (an EPCI's): its column of school counts, and its total
+            schools, sconf, rows_raw = _counted_schools(table, school_rows, counted, base)
+        read = TableRead(schools, accounts, aconf, sconf, table.page, box, raw, total_box, rows_raw)
         if best is None or (read.schools or 0) > (best.schools or 0):
             best = read
     return best
+
+
+def _counted_schools(
+    table: T.Table, rows: Sequence[T.Row], column: str, base: float
+) -> tuple[int | None, float, str]:
+    """Schools from a table's column of counts: its total row when it adds up, else the
+    sum of its rows (less sure when a row is unreadable or the total disagrees)."""
+    values = []
+    unreadable = 0
+    for r in rows:
+        cell = r.cells.get(column)
+        c = parse_count(cell.text, "schools") if cell is not None else None
+        if c is not None and c.value is not None:
+            values.append(c.value)
+        else:
+            unreadable += 1
+    total = None
+    if table.total is not None and column in table.total.cells:
+        total = parse_count(table.total.cells[column].text, "schools").value
+    if not values and total is None:
+        return None, 0.0, "colonne du nombre d'écoles vide"
+    s = sum(values)
+    if total is not None and values and s != total:
+        return total, 0.45, f"total imprimé {total} ≠ somme des lignes {s}"
+    if total is not None:
+        conf = base if not unreadable else 0.8 * base
+        return total, conf, f"total {total} = {' + '.join(map(str, values))}"
+    conf = 0.92 * base if not unreadable else 0.5
+    return s, conf, " + ".join(map(str, values)) + f" = {s} écoles"
 
 
 def _digital_tables(
@@ -866,10 +912,27 @@ def needs_fields(
         )
     elif coll is not None:
         out["collectivity"] = _result(None, 0.6, coll.page, coll.box, "")
-    if out.get("collectivity") is None or out["collectivity"].value is None:
-        titled = _titled_collectivity(pages)
+    heading = _heading_collectivity(pages)
+    current = out.get("collectivity")
+    if current is None or current.value is None:
+        titled = heading or _titled_collectivity(pages)
         if titled is not None:
             out["collectivity"] = titled
+    elif (
+        heading is not None
+        and isinstance(current.value, str)
+        and find_collectivity(current.value) is None
+        and _place_key(str(heading.value)) != _place_key(current.value)
+    ):
+        # a bare name under a label ("Commune : Blain", a member's row) against the
+        # heading's collectivity: the heading's, for staff to confirm
+        out["collectivity"] = _result(
+            heading.value,
+            0.55,
+            pages[0],
+            heading.evidence.box if heading.evidence else None,
+            f"{heading.value} (en-tête) ; {current.value} (sous un libellé)",
+        )
 
     reads = labelled_counts(pages, vocabulary)
     word_tables = T.read_tables(pages, _column_kind, numeric=_numeric, stop=_ends_table)
@@ -941,6 +1004,32 @@ _COLLECTIVITY_TITLE = re.compile(
 )
 
 
+_COMMUNE_OF = re.compile(r"^(la )?(commune|mairie|ville) (de la |de l'|du |des |de |d')")
+
+
+def _place_key(name: str) -> str:
+    """A commune's name without its kind and article, folded ("Commune du Pouliguen" and
+    "Le Pouliguen" give "pouliguen")."""
+    key = _COMMUNE_OF.sub("", fold(name).replace("’", "'")).strip()
+    return re.sub(r"^(le |la |les |l')", "", key)
+
+
+def _heading_collectivity(pages: Sequence[Page]) -> FieldResult | None:
+    """A heading line that is a collectivity with its kind ("Communauté de communes du
+    Pays de Blain", "COMMUNE DE REZÉ"), among the first page's first lines."""
+    page = pages[0]
+    for ln in page.lines[:8]:
+        span = find_collectivity(ln.text)
+        if span is None or span[0] > 1:
+            continue
+        value = parse_collectivity(ln.text[span[0] : span[1]])
+        if value is None or not re.match(r"\W*[A-Za-zÀ-ÿ]", value):
+            continue
+        conf = 0.8 if not page.ocr else 0.8 * max(0.3, min(1.0, ln.span_conf(*span) / 100.0))
+        return _result(value, conf, page, ln.span_box(*span), ln.text)
+    return None
+
+
 def _titled_collectivity(pages: Sequence[Page]) -> FieldResult | None:
     """The collectivity under its column title ("Collectivité" over "Val d'Erdre-Auxence"),
     when the form is laid out as a row of titles over a row of values."""
@@ -951,6 +1040,14 @@ def _titled_collectivity(pages: Sequence[Page]) -> FieldResult | None:
             cell = column_cell(page, ln.box)
             if cell is None or not cell.words or _numeric(cell.text):
                 continue
+            h = cell.box[3] - cell.box[1]
+            if any(
+                cell.box[3] < w.box[1] < cell.box[3] + 2.5 * h
+                and w.box[0] < cell.box[2] + 5
+                and w.box[2] > cell.box[0] - 5
+                for w in page.words
+            ):
+                continue  # a column of names (an EPCI's communes), not one collectivity
             text = clean_name(cell.text) if page.ocr else cell.text
             typed = parse_collectivity(text)
             if typed:
