@@ -172,6 +172,18 @@ def find_zone(
     y0 = max(0.0, min(b[1] for b in boxes) - 8 * unit)
     y1 = min(height - 12 * unit, low + 150 * unit)
     core_x0 = min(b[0] for b in boxes if b[2] - b[0] < 0.6 * width) if boxes else x0
+    member_titles = [
+        i for i, ln in enumerate(lines) if i not in rector and _is_member_head(ln.text)
+    ]
+    grid = _party_column(
+        lines, member_titles, rector, [lines[i].box for i in block if i not in heads], width, unit
+    )
+    if grid is not None:
+        # a grid: the cues label rows, each party has its column (the parties' titles in
+        # one header row): the collectivity signs in its column, on the cues' rows
+        gx0, gx1 = grid
+        if gx1 - gx0 >= 40 * unit and y1 - y0 >= 20 * unit:
+            return Zone((gx0, y0, gx1, y1), by_label, tuple(boxes))
     for j in rector:
         r = lines[j].box
         if r[1] > y1 or r[3] < y0 - 60 * unit:
@@ -185,6 +197,42 @@ def find_zone(
     if x1 - x0 < 40 * unit or y1 - y0 < 20 * unit:
         return None
     return Zone((x0, y0, x1, y1), by_label, tuple(boxes))
+
+
+def _party_column(
+    lines: Sequence[Line],
+    heads: Sequence[int],
+    rector: Sequence[int],
+    boxes: Sequence[Box],
+    width: float,
+    unit: float,
+) -> tuple[float, float] | None:
+    """The collectivity's column of a signature grid: its title stands in one row with the
+    rector's, both to the right of the cues (row labels) and above them; (x0, x1)."""
+    narrow = [b for b in boxes if b[2] - b[0] < 0.4 * width]
+    if not narrow:
+        return None
+    # the row labels' column: the cues at the left edge of the block
+    left_x0 = min(b[0] for b in narrow)
+    labels_x1 = max(b[2] for b in narrow if b[0] <= left_x0 + 30 * unit)
+    top = min(b[1] for b in narrow)
+    for i in heads:
+        h = lines[i].box
+        if h[0] < labels_x1 - 2 * unit or not (-40 * unit <= top - h[3] <= 200 * unit):
+            continue
+        row = [
+            lines[j].box
+            for j in rector
+            if min(lines[j].box[3], h[3]) - max(lines[j].box[1], h[1]) > 0
+        ]
+        if not row:
+            continue
+        right = [r[0] for r in row if r[0] > h[2]]
+        left = [r[2] for r in row if r[2] < h[0]]
+        x0 = max([h[0] - 8 * unit, *(v + 4 * unit for v in left)])
+        x1 = min(right) - 4 * unit if right else width - 4 * unit
+        return x0, x1
+    return None
 
 
 def _is_member_head(text: str) -> bool:

@@ -442,3 +442,32 @@ def test_ink_beside_the_zone_is_never_a_confident_unsigned() -> None:
     (doc,) = extract_file(buf.getvalue(), filename="beside.pdf")
     f = doc.fields["signed"]
     assert not (f.value is False and f.confidence > 0.5), f
+
+
+def test_a_grid_of_parties_gives_the_collectivitys_column_as_its_zone() -> None:
+    from extractors.signature import DEFAULT_LABELS, find_zone
+    from extractors.testing import text_page
+
+    page = text_page(
+        [
+            (63, 65, "Signatures des parties"),
+            (147, 93, "Le coordonnateur du groupement"),
+            (342, 93, "La collectivité adhérente"),
+            (67, 115, "Collectivité"),
+            (147, 115, "Rectorat de l'académie de Nantes"),
+            (342, 115, "Le Tronchet"),
+            (67, 137, "Nom et prénom"),
+            (342, 137, "Maryvonne Le Goff"),
+            (67, 158, "Qualité"),
+            (147, 160, "Le recteur"),
+            (342, 159, "Maire"),
+            (67, 182, "Date"),
+            (343, 181, "15/12/2021"),
+            (67, 203, "Signature"),
+        ]
+    )
+    zone = find_zone(page.lines, page.width, page.height, 1.0, DEFAULT_LABELS)
+    assert zone is not None
+    x0, _y0, x1, y1 = zone.box
+    # the collectivity's column (from its title on), down past the "Signature" row
+    assert 320 <= x0 <= 342 and x1 > 500 and y1 > 230
