@@ -844,6 +844,40 @@ def _clean(out_dir: Path) -> None:
         (out_dir / name).unlink(missing_ok=True)
 
 
+def prepare_corpus(
+    out_dir: Path,
+    count: int,
+    seed: int,
+    scenarios: Sequence[str] | None,
+    known: Sequence[str],
+    roster_dir: Path | None,
+    *,
+    what: str,
+    plays_for: Callable[[int], list[str]] | None = None,
+) -> tuple[list[Entity], list[str], list[Entity]]:
+    """Check a corpus's arguments, empty ``out_dir`` and write its roster: the roster,
+    the scenarios played (``scenarios``, else ``plays_for(count)``: by default the first
+    ``count`` of ``scenario_list``) and the collectivities chosen to play them. ``what``
+    names the scenarios in errors."""
+    if scenarios is not None:
+        unknown = sorted(set(scenarios) - set(known))
+        if unknown:
+            raise ValueError(f"unknown {what}: {', '.join(unknown)}")
+        count = len(scenarios)
+    if count < 0:
+        raise ValueError(f"count must be >= 0, not {count}")
+    roster = load_roster(roster_dir)
+    if count > len(roster) // 2:
+        raise ValueError(f"count {count} is too large for a roster of {len(roster)}")
+    out_dir.mkdir(parents=True, exist_ok=True)
+    _clean(out_dir)
+    plays = list(scenarios) if scenarios is not None else (plays_for or scenario_list)(count)
+    chosen = _choose(roster, plays, seed)
+    _flag_roster(roster, chosen, plays, seed)
+    write_roster(out_dir / ROSTER_FILE, roster)
+    return roster, plays, chosen
+
+
 def generate(
     out_dir: Path,
     *,
@@ -861,22 +895,9 @@ def generate(
     these (one collectivity each; ``count`` is then their number) instead of the first
     ``count`` of the list. ``workers``: processes that render scans (default: up to 2)."""
     out_dir = Path(out_dir)
-    if scenarios is not None:
-        unknown = sorted(set(scenarios) - set(SCENARIOS))
-        if unknown:
-            raise ValueError(f"unknown scenarios: {', '.join(unknown)}")
-        count = len(scenarios)
-    if count < 0:
-        raise ValueError(f"count must be >= 0, not {count}")
-    roster = load_roster(roster_dir)
-    if count > len(roster) // 2:
-        raise ValueError(f"count {count} is too large for a roster of {len(roster)}")
-    out_dir.mkdir(parents=True, exist_ok=True)
-    _clean(out_dir)
-    scenarios = list(scenarios) if scenarios is not None else scenario_list(count)
-    chosen = _choose(roster, scenarios, seed)
-    _flag_roster(roster, chosen, scenarios, seed)
-    write_roster(out_dir / ROSTER_FILE, roster)
+    roster, scenarios, chosen = prepare_corpus(
+        out_dir, count, seed, scenarios, SCENARIOS, roster_dir, what="scenarios"
+    )
     names = {e.code: e.name for e in roster}
     corpus = Corpus(out_dir, seed, scans)
     with binary_streams():

@@ -694,26 +694,28 @@ def test_a_zero_written_alone_is_an_answer_not_a_blank() -> None:
     assert parse_count("0 0", "student_accounts").value is None
 
 
-@pytest.mark.parametrize("total", [True, False])
-def test_a_table_by_commune_sums_its_school_counts(total: bool) -> None:
-    rows = [
-        (60, 40, "Communauté de communes du Pays de Blain - besoins par commune"),
-        (70, 120, "Commune"),
-        (230, 120, "Nombre d'écoles"),
-        (380, 120, "Comptes élèves"),
-        (70, 140, "Blain"),
-        (240, 140, "3"),
-        (390, 140, "410"),
-        (70, 158, "Bouvron"),
-        (240, 158, "1"),
-        (390, 158, "120"),
-        (70, 176, "Le Gâvre"),
-        (240, 176, "2"),
-        (390, 176, "95"),
+def _by_commune(titles: tuple[str, str, str], total: bool) -> list[tuple[float, float, str]]:
+    """An EPCI's needs by member commune: Blain 3 / 410, Bouvron 1 / 120, Le Gâvre 2 / 95."""
+    rows: list[tuple[float, float, str]] = [
+        (70, 120, titles[0]),
+        (230, 120, titles[1]),
+        (380, 120, titles[2]),
     ]
+    for top, (name, schools, pupils) in zip(
+        (140, 158, 176),
+        [("Blain", "3", "410"), ("Bouvron", "1", "120"), ("Le Gâvre", "2", "95")],
+        strict=True,
+    ):
+        rows += [(70, top, name), (240, top, schools), (390, top, pupils)]
     if total:
         rows += [(70, 194, "Total"), (240, 194, "6"), (390, 194, "625")]
-    got = _fields(rows)
+    return rows
+
+
+@pytest.mark.parametrize("total", [True, False])
+def test_a_table_by_commune_sums_its_school_counts(total: bool) -> None:
+    rows = [(60, 40, "Communauté de communes du Pays de Blain - besoins par commune")]
+    got = _fields(rows + _by_commune(("Commune", "Nombre d'écoles", "Comptes élèves"), total))
     assert got["schools"] == 6 and got["student_accounts"] == 625
 
 
@@ -721,19 +723,7 @@ def test_a_column_title_is_never_the_collectivity() -> None:
     rows = [
         (60, 40, "Annexe 2 - expression des besoins"),
         (60, 60, "Communauté de communes du Pays de Blain"),
-        (70, 120, "Commune"),
-        (230, 120, "Écoles"),
-        (380, 120, "Élèves"),
-        (70, 140, "Blain"),
-        (240, 140, "3"),
-        (390, 140, "410"),
-        (70, 158, "Bouvron"),
-        (240, 158, "1"),
-        (390, 158, "120"),
-        (70, 176, "Total"),
-        (240, 176, "4"),
-        (390, 176, "530"),
     ]
-    got = _fields(rows)
+    got = _fields(rows + _by_commune(("Commune", "Écoles", "Élèves"), True))
     assert got["collectivity"] == "Communauté de communes du Pays de Blain"
-    assert (got["schools"], got["student_accounts"]) == (4, 530)
+    assert (got["schools"], got["student_accounts"]) == (6, 625)

@@ -48,14 +48,12 @@ from samples.generator import (
     Corpus,
     Part,
     _body,
-    _choose,
-    _clean,
-    _flag_roster,
     _office_time,
     _rng,
+    prepare_corpus,
 )
-from samples.model import ROSTER_FILE, TRUTH_FILE, Manifest
-from samples.roster import Entity, load_roster, write_roster
+from samples.model import TRUTH_FILE, Manifest
+from samples.roster import Entity
 
 FAMILY_TRUTH_KEY = "family_dossiers"
 
@@ -557,22 +555,16 @@ def generate_family_dossiers(
     its manifest. ``scans=False``: paper is written as the vector PDF (fast, for tests).
     ``scenarios``: play exactly these (one collectivity each). Deterministic for a seed."""
     out = Path(out)
-    if scenarios is not None:
-        unknown = sorted(set(scenarios) - set(EXPECTED))
-        if unknown:
-            raise ValueError(f"unknown family scenarios: {', '.join(unknown)}")
-        count = len(scenarios)
-    if count < 0:
-        raise ValueError(f"count must be >= 0, not {count}")
-    roster = load_roster(roster_dir)
-    if count > len(roster) // 2:
-        raise ValueError(f"count {count} is too large for a roster of {len(roster)}")
-    out.mkdir(parents=True, exist_ok=True)
-    _clean(out)
-    plays = list(scenarios) if scenarios is not None else scenario_list(count)
-    chosen = _choose(roster, plays, seed)
-    _flag_roster(roster, chosen, plays, seed)
-    write_roster(out / ROSTER_FILE, roster)
+    roster, plays, chosen = prepare_corpus(
+        out,
+        count,
+        seed,
+        scenarios,
+        list(EXPECTED),
+        roster_dir,
+        what="family scenarios",
+        plays_for=scenario_list,
+    )
     names = {e.code: e.name for e in roster}
     corpus = Corpus(out, seed, scans)
     drawer = FamilyDrawer(seed)
