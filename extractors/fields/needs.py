@@ -937,9 +937,13 @@ def needs_fields(
     reads = labelled_counts(pages, vocabulary)
     word_tables = T.read_tables(pages, _column_kind, numeric=_numeric, stop=_ends_table)
     table = _table_counts(word_tables)
-    if table is None or table.accounts_conf < 0.9:
-        # the words' reading is not confirmed by its total: a digital PDF's ruled cells,
-        # by pdfplumber (slower: only then)
+    labelled_sure = all(
+        (r := _best(reads[k])) is not None and r.status == "ok" and r.conf >= 0.9
+        for k in ("schools", "student_accounts")
+    )
+    if (table is None or table.accounts_conf < 0.9) and not labelled_sure:
+        # the words' reading is not confirmed by its total, nor both counts by their
+        # labels: a digital PDF's ruled cells, by pdfplumber (slower: only then)
         try:
             plumbed = _table_counts(_digital_tables(pages, pdf, word_tables))
         except Exception:  # pdfplumber's failure must not lose the word tables
