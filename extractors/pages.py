@@ -79,7 +79,7 @@ class StampRead:
 class SignatureCheck:
     """Ink found in the collectivity's signature area of one page."""
 
-    signed: bool
+    signed: bool | None  # None: the evidence is too weak to say (unknown, to triage)
     confidence: float
     area: Box
     ink_ratio: float

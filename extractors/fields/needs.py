@@ -1106,7 +1106,7 @@ def _prose_counts(
                 if head is None:
                     head = next(
                         (
-                            (w, j + len(w.head), True)
+                            (w, j + len(w.head), True, False)
                             for w in wordings
                             if j + len(w.head) <= len(words)
                             and all(
