@@ -878,6 +878,31 @@ def prepare_corpus(
     return roster, plays, chosen
 
 
+def finish_corpus(
+    corpus: Corpus,
+    out_dir: Path,
+    seed: int,
+    count: int,
+    scans: bool,
+    roster: Sequence[Entity],
+    workers: int | None,
+) -> Manifest:
+    """Render what is left of ``corpus`` (scans: ``workers`` processes, default up to 2)
+    and return its manifest (``count``: the collectivities that played)."""
+    if workers is None:
+        workers = max(1, min(2, os.cpu_count() or 1))
+    corpus.finish(workers)
+    return Manifest(
+        out_dir=out_dir,
+        seed=seed,
+        count=count,
+        scans=scans,
+        roster_rows=len(roster),
+        files=corpus.files,
+        collectivities=corpus.colls,
+    )
+
+
 def generate(
     out_dir: Path,
     *,
@@ -912,18 +937,7 @@ def generate(
             other = _rng(seed, "other", entity.code).choice(same).siren
             dossier = Dossier(entity, seed, names, other)
             play(corpus, dossier, scenario, roster)
-    if workers is None:
-        workers = max(1, min(2, os.cpu_count() or 1))
-    corpus.finish(workers)
-    manifest = Manifest(
-        out_dir=out_dir,
-        seed=seed,
-        count=count,
-        scans=scans,
-        roster_rows=len(roster),
-        files=corpus.files,
-        collectivities=corpus.colls,
-    )
+    manifest = finish_corpus(corpus, out_dir, seed, len(scenarios), scans, roster, workers)
     manifest.save()
     for path in (manifest.truth_path, manifest.roster_path):  # the whole corpus is reproducible
         os.utime(path, (CORPUS_TIME.timestamp(), CORPUS_TIME.timestamp()))

@@ -113,3 +113,14 @@ def test_every_scenario_has_its_verdict() -> None:
     assert set(FAMILY_SCENARIOS) == set(EXPECTED)
     with pytest.raises(ValueError, match="unknown family scenarios"):
         generate_family_dossiers(Path("/nonexistent"), scenarios=["no_such_scenario"])
+
+
+def test_the_manifest_counts_the_scenarios_played_not_the_count_argument(tmp_path: Path) -> None:
+    from samples import generate
+
+    m = generate(tmp_path / "g", count=40, scans=False, scenarios=["complete_on_time"])
+    assert m.count == 1
+    m = generate_family_dossiers(
+        tmp_path / "f", count=40, scans=False, scenarios=["complete_on_time"]
+    )
+    assert m.count == 1

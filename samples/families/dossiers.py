@@ -50,6 +50,7 @@ from samples.generator import (
     _body,
     _office_time,
     _rng,
+    finish_corpus,
     prepare_corpus,
 )
 from samples.model import TRUTH_FILE, Manifest
@@ -595,18 +596,7 @@ def generate_family_dossiers(
                     for p, drawn in zip(coll.pieces, player.sent, strict=True)
                 ],
             )
-    if workers is None:
-        workers = max(1, min(2, os.cpu_count() or 1))
-    corpus.finish(workers)
-    manifest = Manifest(
-        out_dir=out,
-        seed=seed,
-        count=count,
-        scans=scans,
-        roster_rows=len(roster),
-        files=corpus.files,
-        collectivities=corpus.colls,
-    )
+    manifest = finish_corpus(corpus, out, seed, len(plays), scans, roster, workers)
     data = manifest.to_json()
     data[FAMILY_TRUTH_KEY] = {c: v.to_json() for c, v in sorted(truth.items())}
     text = json.dumps(data, ensure_ascii=False, indent=1, sort_keys=False)
