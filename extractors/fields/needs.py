@@ -544,7 +544,7 @@ def _labelled_value(label: LabelMatch, labels_on_page: Sequence[LabelMatch]) -> 
         if ln is not line
         and ln.box[1] > lbox[1] + 0.6 * h
         and ln.box[1] < lbox[3] + 2.2 * h
-        and _overlap(ln.box, lbox) > 0
+        and _x_overlap(ln.box, lbox) > 0
     ]
     if under:
         ln = min(under, key=lambda x: x.box[1])
@@ -556,7 +556,7 @@ def _labelled_value(label: LabelMatch, labels_on_page: Sequence[LabelMatch]) -> 
                 for o in page.lines
                 if o is not ln
                 and ln.box[3] - 1 < o.box[1] < ln.box[3] + 2.2 * (ln.box[3] - ln.box[1])
-                and _overlap(o.box, ln.box) > 0
+                and _x_overlap(o.box, ln.box) > 0
                 and _numeric(o.text)
             ]
             if not below:
@@ -624,7 +624,8 @@ def column_cell(page: Page, title: Box) -> Line | None:
     return cell_line
 
 
-def _overlap(a: Box, b: Box) -> float:
+def _x_overlap(a: Box, b: Box) -> float:
+    """How far (points) two boxes overlap across: their shared width."""
     return max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
 
 
