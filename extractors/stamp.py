@@ -273,9 +273,10 @@ def wipe_stamp(
 
 # share of a stamp's box that its mid-grey ink covers (measured 3-10 %)
 _MIN_STAMP_INK = 0.022
-# a stamp is ~4-10 cm wide and 2-7 cm high, whatever its angle
+# a stamp is ~4-10 cm wide and 2-7 cm high, whatever its angle; a frameless dater
+# (a bold date line over a service line) only ~1 cm high
 _STAMP_LONG_MM = (35.0, 110.0)
-_STAMP_SHORT_MM = (18.0, 70.0)
+_STAMP_SHORT_MM = (7.0, 70.0)
 
 
 def _stamp_sized(width: float, height: float, mm_per_unit: float) -> bool:

@@ -150,3 +150,41 @@ def test_a_stamp_year_far_from_the_document_is_mended_or_dropped(
     page.stamps = [StampRead(stamp, (400.0, 40.0, 560.0, 110.0), 0.8)]
     found = arrival_stamp(page)
     assert (found.value if found else None) == expected
+
+
+def _dater_pdf(line: str) -> bytes:
+    """A letter with a frameless dater's stamp in red: a bold date line over a service
+    line, about 9 mm tall (no frame, no title), turned a little."""
+    import io
+
+    from reportlab.lib.pagesizes import A4
+    from reportlab.pdfgen.canvas import Canvas
+
+    buf = io.BytesIO()
+    c = Canvas(buf, pagesize=A4)
+    w, h = A4
+    c.setFont("Helvetica", 11)
+    for k in range(28):
+        c.drawString(72, h - 260 - 16 * k, "Objet : convention de groupement de commandes ENT.")
+    c.setFillColorRGB(0.8, 0.2, 0.2)
+    c.saveState()
+    c.translate(w * 0.55, h * 0.8)
+    c.rotate(4)
+    c.setFont("Courier-Bold", 14)
+    c.drawString(0, 14, line)
+    c.setFont("Helvetica", 8)
+    c.drawString(0, 2, "Service courrier - Rectorat de Nantes")
+    c.restoreState()
+    c.showPage()
+    c.save()
+    return buf.getvalue()
+
+
+@pytest.mark.parametrize("line", ["12 JAN. 2022", "12.01.2022"])
+def test_grey_scan_frameless_dater_stamp_is_found_by_its_ink(line: str) -> None:
+    # a dater prints a line or two, ~9 mm tall: smaller than a framed stamp, still one
+    (img,) = T.scan(_dater_pdf(line), seed=7)
+    reads = find_gray_stamps(img.convert("L"), [], 300 / 72)
+    assert reads, "the dater's mid-grey ink was not taken for a stamp"
+    dm = stamp_date(reads[0].text)
+    assert dm is not None and dm.date == D(2022, 1, 12)
