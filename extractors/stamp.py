@@ -435,8 +435,11 @@ def _without_frame(mask: np.ndarray, px_per_pt: float) -> np.ndarray:
         return mask
     lim = 18 * px_per_pt
     big = np.zeros(len(boxes) + 1, dtype=bool)
-    for i, (x0, y0, x1, y1, _n) in enumerate(boxes):
-        big[i + 1] = x1 - x0 > lim or y1 - y0 > lim
+    for i, (x0, y0, x1, y1, n) in enumerate(boxes):
+        w, h = x1 - x0, y1 - y0
+        # taller than a letter: a frame or its side; wider: a rule (thin, or a turned
+        # one, sparse in its box) but not a word whose bold letters touch ("ANV")
+        big[i + 1] = h > lim or (w > lim and (h < 4 * px_per_pt or n < 0.15 * w * h))
     return mask & ~big[labels]
 
 

@@ -180,7 +180,7 @@ def _dater_pdf(line: str) -> bytes:
     return buf.getvalue()
 
 
-@pytest.mark.parametrize("line", ["12 JAN. 2022", "12.01.2022"])
+@pytest.mark.parametrize("line", ["12 JAN. 2022", "12 JANV. 2022", "12.01.2022"])
 def test_grey_scan_frameless_dater_stamp_is_found_by_its_ink(line: str) -> None:
     # a dater prints a line or two, ~9 mm tall: smaller than a framed stamp, still one
     (img,) = T.scan(_dater_pdf(line), seed=7)
