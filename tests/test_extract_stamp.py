@@ -4,10 +4,13 @@ OCR; the stamp's date line read alone; connected regions labelled."""
 from __future__ import annotations
 
 import datetime as dt
+import io
 
 import numpy as np
 import pytest
 from PIL import Image
+from reportlab.lib.pagesizes import A4
+from reportlab.pdfgen.canvas import Canvas
 
 from extractors import imaging
 from extractors import testing as T
@@ -155,11 +158,6 @@ def test_a_stamp_year_far_from_the_document_is_mended_or_dropped(
 def _dater_pdf(line: str) -> bytes:
     """A letter with a frameless dater's stamp in red: a bold date line over a service
     line, about 9 mm tall (no frame, no title), turned a little."""
-    import io
-
-    from reportlab.lib.pagesizes import A4
-    from reportlab.pdfgen.canvas import Canvas
-
     buf = io.BytesIO()
     c = Canvas(buf, pagesize=A4)
     w, h = A4
