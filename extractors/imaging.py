@@ -107,9 +107,13 @@ def otsu_threshold(gray: np.ndarray) -> int:
     w1 = total - w0
     m0 = np.cumsum(hist * levels)
     mt = m0[-1]
-    with np.errstate(divide="ignore", invalid="ignore"):
-        between = (mt * w0 / total - m0) ** 2 / (w0 * w1)
-    between = np.nan_to_num(between)
+    # a threshold with every pixel on one side splits nothing: left out, or the rounding of
+    # ``mt * w0 / total - m0`` over an empty class divides a crumb by zero and wins (255)
+    both = (w0 > 0) & (w1 > 0)
+    if not both.any():
+        return 128
+    between = np.zeros(256, dtype=np.float64)
+    between[both] = (mt * w0[both] / total - m0[both]) ** 2 / (w0[both] * w1[both])
     return int(np.argmax(between))
 
 
