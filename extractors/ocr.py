@@ -6,11 +6,18 @@ The image goes to tesseract as a temporary PGM file (no PNG encoding; a file rea
 than stdin), in memory (``/dev/shm``) when the system has it; several small images (a
 stamp's rows) go as a list of files read in one start. The TSV of ``image_to_data`` comes
 back on stdout; pytesseract's TSV reading conventions are kept.
+
+Tesseract itself can fail on an image: it dies of a floating-point exception (SIGFPE) on
+some strips of pure scanner noise. A page's own OCR then fails with a French error; a
+read that only adds to it (a stamp's rows, a form's cells, a label's value: ``optional``)
+gives no words for the image that failed, and the others of its run are read again one
+by one, so the page is not lost.
 """
 
 from __future__ import annotations
 
 import functools
+import logging
 import os
 import shutil
 import subprocess
@@ -24,6 +31,12 @@ from PIL import Image
 
 from extractors.errors import ExtractionError
 
+log = logging.getLogger(__name__)
+
+
+class _TesseractFailed(ExtractionError):
+    """Tesseract exited with an error or was killed by a signal (not a timeout)."""
+
 
 @dataclass(frozen=True)
 class OcrWord:
@@ -36,6 +49,11 @@ class OcrWord:
     block: int
     par: int
     line: int
+
+    @property
+    def key(self) -> tuple[int, int, int]:
+        """The line tesseract put the word on: (block, paragraph, line)."""
+        return (self.block, self.par, self.line)
 
     @property
     def box(self) -> tuple[float, float, float, float]:
@@ -91,9 +109,13 @@ def run_tesseract(
     dpi: int = 300,
     timeout: float = 180.0,
     extra: tuple[str, ...] = (),
+    optional: bool = False,
 ) -> list[OcrWord]:
-    """OCR a grayscale image; words with boxes in the image's pixels."""
-    return run_tesseract_many([gray], lang=lang, psm=psm, dpi=dpi, timeout=timeout, extra=extra)[0]
+    """OCR a grayscale image; words with boxes in the image's pixels. ``optional``: no
+    words, rather than an error, when tesseract fails on it (see the module's docstring)."""
+    return run_tesseract_many(
+        [gray], lang=lang, psm=psm, dpi=dpi, timeout=timeout, extra=extra, optional=optional
+    )[0]
 
 
 def run_tesseract_many(
@@ -104,12 +126,42 @@ def run_tesseract_many(
     dpi: int = 300,
     timeout: float = 180.0,
     extra: tuple[str, ...] = (),
+    optional: bool = False,
 ) -> list[list[OcrWord]]:
     """OCR grayscale images in one tesseract run (a page, a stamp's rows): the words of
     each, in order. Starting tesseract and loading its French model costs ~0.09 s, more
-    than reading a line; a list of image files is read in one start."""
+    than reading a line; a list of image files is read in one start. ``optional``: an
+    image tesseract fails on gives no words (the others are read one by one)."""
     if not images:
         return []
+    try:
+        return _run_many(images, lang, psm, dpi, timeout, extra)
+    except _TesseractFailed as exc:
+        if not optional:
+            raise
+        if len(images) == 1:
+            log.warning("tesseract failed on an image of %dx%d: %s", *_size(images[0]), exc)
+            return [[]]
+    out: list[list[OcrWord]] = []
+    for img in images:
+        out += run_tesseract_many(
+            [img], lang=lang, psm=psm, dpi=dpi, timeout=timeout, extra=extra, optional=True
+        )
+    return out
+
+
+def _size(img: Image.Image | np.ndarray) -> tuple[int, int]:
+    return img.size if isinstance(img, Image.Image) else (img.shape[1], img.shape[0])
+
+
+def _run_many(
+    images: Sequence[Image.Image | np.ndarray],
+    lang: str,
+    psm: int,
+    dpi: int,
+    timeout: float,
+    extra: tuple[str, ...],
+) -> list[list[OcrWord]]:
     # PGM files, not stdin: tesseract (leptonica) reads a PNM from stdin ~30 % slower
     # than the same bytes from a file (0.85 s against 0.63 s for a 300-dpi page here)
     data = [to_pgm(img) for img in images]
@@ -177,7 +229,9 @@ def _run(path: str, lang: str, psm: int, dpi: int, timeout: float, extra: tuple[
         ) from exc
     if proc.returncode != 0:
         detail = proc.stderr.decode("utf-8", "replace").strip().splitlines()[-1:]
-        raise ExtractionError(
+        if proc.returncode < 0:
+            detail = [f"signal {-proc.returncode}"]
+        raise _TesseractFailed(
             "La reconnaissance de texte a échoué sur une page"
             + (f" ({detail[0][:120]})." if detail else "."),
             "ocr_failed",

@@ -208,7 +208,7 @@ def _ocr_page(source: PageSource, limits: Limits, labels: Mapping[str, str]) -> 
     if _weak(words) and gray_read is None:
         # orientation unsure and the text reads badly: try the page the other way up
         flipped = imaging.rotate_image(gray_img, 180)
-        alt = run_tesseract(flipped, dpi=dpi, timeout=limits.ocr_timeout_s)
+        alt = run_tesseract(flipped, dpi=dpi, timeout=limits.ocr_timeout_s, optional=True)
         if _score(alt) > _score(words) * 1.2:
             to_proc = imaging.quarter_turn(180, gray_img.width, gray_img.height) @ to_proc
             gray_img, words = flipped, alt
@@ -341,7 +341,7 @@ def recover_lost_lines(
                 arr[rows, max(0, int(wx0) - x0) : max(0, int(np.ceil(wx1)) - x0)] = 255
         crops.append(arr)
         origins.append((x0, y0, x1, y1))
-    reads = run_tesseract_many(crops, psm=6, dpi=dpi, timeout=limits.ocr_timeout_s)
+    reads = run_tesseract_many(crops, psm=6, dpi=dpi, timeout=limits.ocr_timeout_s, optional=True)
 
     fresh: list[list[OcrWord]] = []  # lines, top to bottom
     for k, (read, (x0, y0, _x1, _y1), band) in enumerate(zip(reads, origins, bands, strict=True)):
@@ -488,7 +488,12 @@ def _read_label_values(
             fresh = [
                 OcrWord(w.text, w.left + x0, w.top + y0, w.width, w.height, w.conf, 900, 1, 0)
                 for w in run_tesseract(
-                    strip, psm=7, dpi=dpi, timeout=limits.ocr_timeout_s, extra=extra
+                    strip,
+                    psm=7,
+                    dpi=dpi,
+                    timeout=limits.ocr_timeout_s,
+                    extra=extra,
+                    optional=True,
                 )
                 if w.conf >= 0 and re.search(r"\w", w.text)
             ]
@@ -561,7 +566,7 @@ def _reread_acknowledgment(
     arr[rules & inked] = 255
     fresh = [
         OcrWord(w.text, w.left + x0, w.top + y0, w.width, w.height, w.conf, 950, w.par, w.line)
-        for w in run_tesseract(arr, psm=6, dpi=dpi, timeout=limits.ocr_timeout_s)
+        for w in run_tesseract(arr, psm=6, dpi=dpi, timeout=limits.ocr_timeout_s, optional=True)
         if w.conf >= 0 and re.search(r"\w", w.text)
     ]
     taken: list[OcrWord] = []

@@ -88,7 +88,7 @@ def read_region(
     best: tuple[float, str, float] | None = None
     for turn in (0, 180):
         candidate = imaging.rotate_image(straight, turn)
-        words = run_tesseract(candidate, psm=6, dpi=int(dpi), timeout=timeout)
+        words = run_tesseract(candidate, psm=6, dpi=int(dpi), timeout=timeout, optional=True)
         words = [w for w in words if w.conf >= 0]
         if not words:
             continue
@@ -467,6 +467,7 @@ def _read_date_rows(
         dpi=dpi,
         timeout=timeout,
         extra=("-c", "tessedit_char_whitelist=" + _DATE_LINE_CHARS),
+        optional=True,
     ):
         words = [w for w in found if w.conf >= 0]
         conf = float(np.mean([w.conf for w in words])) / 100.0 if words else 0.0
@@ -632,11 +633,11 @@ def _gray_stamps_near_words(
         for a in (0.0, -9.0, 9.0)
     ]
     # the first attempt alone (a date read ends the search), the others in one run
-    reads = run_tesseract_many(images[:1], psm=6, dpi=dpi, timeout=timeout)
+    reads = run_tesseract_many(images[:1], psm=6, dpi=dpi, timeout=timeout, optional=True)
     tried: list[tuple[float, Image.Image, list[OcrWord]]] = []
     for k, img in enumerate(images):
         if k == len(reads):
-            reads += run_tesseract_many(images[k:], psm=6, dpi=dpi, timeout=timeout)
+            reads += run_tesseract_many(images[k:], psm=6, dpi=dpi, timeout=timeout, optional=True)
         found = [w for w in reads[k] if w.conf >= 0]
         if not found:
             continue
@@ -706,8 +707,8 @@ def _reread_date_line(img: Image.Image, words: Sequence[OcrWord], dpi: int, time
     if not lines:
         return text
     # each line as one word, then as one line: one tesseract run for each way
-    as_word = run_tesseract_many(lines, psm=8, dpi=dpi, timeout=timeout)
-    as_line = run_tesseract_many(lines, psm=7, dpi=dpi, timeout=timeout)
+    as_word = run_tesseract_many(lines, psm=8, dpi=dpi, timeout=timeout, optional=True)
+    as_line = run_tesseract_many(lines, psm=7, dpi=dpi, timeout=timeout, optional=True)
     for word_read, line_read in zip(as_word, as_line, strict=True):
         for again in (word_read, line_read):
             candidate = " ".join(w.text for w in again if w.conf >= 0)
