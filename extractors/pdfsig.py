@@ -16,6 +16,7 @@ import datetime as dt
 import io
 import logging
 import re
+import threading
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -68,10 +69,22 @@ def has_signature_field(data: bytes) -> bool:
     return b"/ByteRange" in data and b"/Sig" in data
 
 
+# pyHanko and asn1crypto are not safe to use from two threads at once: each asn1crypto
+# class sets itself up at its first use, and two files of a batch validated together in a
+# new process failed ("No field numbered 1 is present in this …NameTypeAndValue"), a
+# signed convention then read "unknown". Validations (rare, and ~20 ms each) take turns.
+_PYHANKO_LOCK = threading.Lock()
+
+
 def read_signatures(data: bytes) -> list[DigitalSignature]:
     """Every signature of a PDF, validated; [] when it has none or cannot be read."""
     if not has_signature_field(data):
         return []
+    with _PYHANKO_LOCK:
+        return _read_signatures(data)
+
+
+def _read_signatures(data: bytes) -> list[DigitalSignature]:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")

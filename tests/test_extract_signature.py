@@ -10,7 +10,10 @@ from __future__ import annotations
 import datetime as dt
 import io
 import random
+import subprocess
+import sys
 import warnings
+from pathlib import Path
 
 import pytest
 from PIL import Image, ImageDraw
@@ -471,3 +474,35 @@ def test_a_grid_of_parties_gives_the_collectivitys_column_as_its_zone() -> None:
     x0, _y0, x1, y1 = zone.box
     # the collectivity's column (from its title on), down past the "Signature" row
     assert 320 <= x0 <= 342 and x1 > 500 and y1 > 230
+
+
+_CONCURRENT = """
+import sys
+from concurrent.futures import ThreadPoolExecutor
+from extractors import pdfsig
+files = [open(p, "rb").read() for p in sys.argv[1:]]
+with ThreadPoolExecutor(len(files)) as pool:
+    for sigs in pool.map(pdfsig.read_signatures, files):
+        print(all(s.intact for s in sigs) and len(sigs) == 1, [s.error for s in sigs])
+"""
+
+
+def test_signatures_validated_in_threads_of_a_new_process(
+    signed_pdf: bytes, tmp_path: Path
+) -> None:
+    # the first validations of a process, several files at once (a batch's threads):
+    # asn1crypto sets its classes up at their first use, which two threads raced over
+    paths = []
+    for i in range(4):
+        p = tmp_path / f"signee-{i}.pdf"
+        p.write_bytes(signed_pdf)
+        paths.append(str(p))
+    out = subprocess.run(
+        [sys.executable, "-c", _CONCURRENT, *paths],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    ).stdout.splitlines()
+    assert len(out) == 4
+    assert all(line.startswith("True") for line in out), out
