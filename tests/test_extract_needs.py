@@ -727,3 +727,19 @@ def test_a_column_title_is_never_the_collectivity() -> None:
     got = _fields(rows + _by_commune(("Commune", "Écoles", "Élèves"), True))
     assert got["collectivity"] == "Communauté de communes du Pays de Blain"
     assert (got["schools"], got["student_accounts"]) == (6, 625)
+
+
+def test_a_header_cells_value_is_the_cell_under_it_not_the_first_below() -> None:
+    # a school table whose "Commune" column holds the collectivity; the school's name in
+    # the column before starts a little higher (OCR'd rows are not level)
+    page = T.text_page(
+        [
+            (62, 220, "Nom de l'école"),
+            (292, 220, "Commune"),
+            (422, 220, "Nombre de comptes élèves"),
+            (62, 241.5, "École maternelle Victor Hugo"),
+            (292, 243.5, "Notre-Dame-de-Monts"),
+            (427, 242.5, "153"),
+        ]
+    )
+    assert needs_fields([page])["collectivity"].value == "Notre-Dame-de-Monts"

@@ -757,7 +757,17 @@ def _page_labels(page: Page) -> list[tuple[_Label, list[_Value]]]:
                 and not beside_a_label(o)
             ]
             if under and nxt is None:
-                o = min(under, key=lambda x: (bx(x)[1], abs(bx(x)[0] - lbox[0])))
+                # the first row under it; of that row's cells, the one under the label
+                # (a school's name starts further left, in the column before)
+                top = min(bx(x)[1] for x in under)
+                row = [x for x in under if bx(x)[1] < top + 0.6 * h]
+                o = max(
+                    row,
+                    key=lambda x: (
+                        min(bx(x)[2], lbox[2]) - max(bx(x)[0], lbox[0]),
+                        -abs(bx(x)[0] - lbox[0]),
+                    ),
+                )
                 owned = any(
                     x is not ln and 0 <= gap(bx(o), bx(x)) < gap(lbox, bx(o)) and column(x, bx(o))
                     for x in label_lines
