@@ -11,6 +11,7 @@ import numpy as np
 from PIL import Image
 
 from extractors import imaging, signature
+from extractors.cells import read_cells
 from extractors.dates import find_dates, fold
 from extractors.fields import COUNT_LABELS, acknowledgment_missing
 from extractors.limits import Limits
@@ -216,6 +217,8 @@ def _ocr_page(source: PageSource, limits: Limits, labels: Mapping[str, str]) -> 
     del ocr_img
 
     proc_words = without_ghosts([w for w in words if w.conf >= 0])
+    # a ruled form's or table's cells, each read alone (rules and tints misread otherwise)
+    proc_words = read_cells(read_img, proc_words, unit, dpi, limits.ocr_timeout_s)
     # text the page's layout analysis dropped (lines on dotted rules): read again, alone
     to_px = to_proc @ imaging.scale(unit)
     apart = [to_px.map_box(s.box) for s in stamps if _stamp_apart(s)]

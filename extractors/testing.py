@@ -214,6 +214,50 @@ def needs_form_pdf(
     return buf.getvalue()
 
 
+def ruled_form_pdf(
+    rows: Sequence[tuple[str, str]] = (
+        ("Collectivité", "Commune de Vertou"),
+        ("Nombre total d'écoles", "1"),
+        ("Nombre de comptes élèves", "0"),
+    ),
+    *,
+    shade: float = 0.86,
+    title: str = "Annexe 2 – Recensement des besoins",
+) -> bytes:
+    """A form of ruled label | value rows, the labels' cells tinted (as a word processor's
+    table style tints them), a signature line and an underlined field below it, which are
+    rules but no cells."""
+    buf = io.BytesIO()
+    c = Canvas(buf, pagesize=A4, invariant=1)
+    c.setFont("Helvetica-Bold", 13)
+    c.drawString(60, H - 70, title)
+    x0, x_mid, x1, row_h = 60.0, 290.0, 540.0, 26.0
+    top = H - 110
+    for i, (label, value) in enumerate(rows):
+        y = top - (i + 1) * row_h
+        c.setFillGray(shade)
+        c.rect(x0, y, x_mid - x0, row_h, stroke=0, fill=1)
+        c.setFillGray(0)
+        c.setFont("Helvetica-Bold", 10)
+        c.drawString(x0 + 6, y + 9, label)
+        c.setFont("Helvetica", 10)
+        c.drawString(x_mid + 8, y + 9, value)
+    c.setLineWidth(0.8)
+    bottom = top - len(rows) * row_h
+    for i in range(len(rows) + 1):
+        c.line(x0, top - i * row_h, x1, top - i * row_h)
+    for x in (x0, x_mid, x1):
+        c.line(x, top, x, bottom)
+    c.setFont("Helvetica", 10)
+    c.drawString(60, bottom - 40, "Nom du signataire :")
+    c.line(160, bottom - 42, 400, bottom - 42)
+    c.drawString(60, bottom - 70, "Signature :")
+    c.line(120, bottom - 72, 400, bottom - 72)
+    c.showPage()
+    c.save()
+    return buf.getvalue()
+
+
 def letter_pdf() -> bytes:
     buf = io.BytesIO()
     c = Canvas(buf, pagesize=A4, invariant=1)
