@@ -191,12 +191,20 @@ def digital_pdf(pages: list[list[Block]]) -> bytes:
         if stamps:
             font, size = FONTS["stamp"]
             x0, bw = right - 210, 210
-            bh = 12 * len(stamps) + 8
+            # each of the stamp's lines in its frame (a block "as found" holds them all,
+            # one per line of the text: drawn as one string, they ran off the page)
+            rows = [
+                part
+                for b in stamps
+                for line in b.text.splitlines()
+                for part in simpleSplit(line, font, size, bw - 14)
+            ]
+            bh = 12 * len(rows) + 8
             c.setLineWidth(0.8)
             c.roundRect(x0, top - bh + 10, bw, bh, 4)
             c.setFont(font, size)
-            for k, b in enumerate(stamps):
-                c.drawString(x0 + 7, top - 2 - 12 * k, b.text)
+            for k, row in enumerate(rows):
+                c.drawString(x0 + 7, top - 2 - 12 * k, row)
             y = top - bh - 10
         for b in blocks:
             if b.style == "stamp":
