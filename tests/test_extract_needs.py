@@ -743,3 +743,27 @@ def test_a_header_cells_value_is_the_cell_under_it_not_the_first_below() -> None
         ]
     )
     assert needs_fields([page])["collectivity"].value == "Notre-Dame-de-Monts"
+
+
+def test_accounts_asked_for_beat_the_pupils_enrolled_and_go_to_staff() -> None:
+    page = T.text_page(
+        [
+            (60, 300, "Nous sollicitons la création de 118 comptes élèves pour nos écoles."),
+            (60, 320, "Effectif total des écoles : 131 élèves"),
+        ]
+    )
+    f = needs_fields([page])["student_accounts"]
+    assert f.value == 118
+    assert f.confidence <= 0.7  # two numbers: staff confirm
+    assert f.evidence is not None and "131" in f.evidence.raw
+
+
+def test_a_labelled_account_count_is_not_overruled_by_pupils_in_a_sentence() -> None:
+    page = T.text_page(
+        [
+            (60, 300, "Nombre de comptes élèves : 250"),
+            (60, 320, "Nos écoles accueillent 262 élèves à la rentrée."),
+        ]
+    )
+    f = needs_fields([page])["student_accounts"]
+    assert f.value == 250 and f.confidence >= 0.9

@@ -478,12 +478,14 @@ class Read:
     box: Box
     raw: str
     under: bool = False  # read on the line under its label (not in a row of titles)
+    label: str = ""  # the label's words, as on the page
 
 
 def _value_of(label: LabelMatch, labels_on_page: Sequence[LabelMatch]) -> Read | None:
     """The value of a count label; a bare noun's ("Écoles concernées") only when it is a
     number on its line or in the cell to its right (anything else is no label of ours)."""
     read = _labelled_value(label, labels_on_page)
+    read.label = label.line.text[label.start : label.end]
     if not label.bare:
         return read
     if read.status != "ok" or not _numeric(read.raw.strip(" :;.-_")):
@@ -971,7 +973,27 @@ def needs_fields(
                 if other is not None and other != labelled.value:
                     conf = min(conf, 0.7)
                     raw = f"{raw} (le tableau donne {other} : {table.raw})"
-            result = _result(labelled.value, conf, labelled.page, labelled.box, raw)
+            said = prose.get(name)
+            if (
+                name == "student_accounts"
+                and said is not None
+                and said.value is not None
+                and said.value != labelled.value
+                and _ACCOUNT_NOUN.search(fold(said.evidence.raw if said.evidence else ""))
+                and not _ACCOUNT_NOUN.search(fold(labelled.label))
+            ):
+                # "264 comptes élèves (effectif : 292 élèves)": the accounts asked for are
+                # the sentence's, not the pupils enrolled; two numbers, for staff to confirm
+                ev = said.evidence
+                result = _result(
+                    said.value,
+                    min(said.confidence, 0.7),
+                    labelled.page,
+                    ev.box if ev is not None else labelled.box,
+                    f"{ev.raw if ev else said.value} ; {labelled.label} : {labelled.raw}",
+                )
+            else:
+                result = _result(labelled.value, conf, labelled.page, labelled.box, raw)
         elif (
             table is not None
             and (table.schools if name == "schools" else table.accounts) is not None
@@ -1078,6 +1100,8 @@ def _best(reads: Sequence[Read]) -> Read | None:
 
 # small counts written out in a sentence ("nos deux écoles"): the date reader's words
 _NUMBER_WORDS = {w: n for w, n in NUMBER_WORDS.items() if 1 <= n <= 16 and w != "premier"}
+# the accounts' own noun, beside pupils enrolled ("effectif", "élèves" alone)
+_ACCOUNT_NOUN = re.compile(r"\bcomptes?\b")
 
 
 def _prose_counts(
