@@ -30,7 +30,7 @@ import numpy as np
 from PIL import Image
 
 from extractors import imaging
-from extractors.ocr import OcrWord, run_tesseract_many
+from extractors.ocr import OcrWord, read_quality, run_tesseract_many
 
 # rules (points): a horizontal rule is longer than any word, a vertical one taller than
 # a line of body type; both are thinner than bold strokes of a heading
@@ -314,7 +314,7 @@ def read_cells(
         fresh = own.get(id(c), [])
         if sure(mine):
             chosen = mine
-        elif fresh and _quality(fresh) * _BETTER >= _quality(mine):
+        elif fresh and read_quality(fresh) * _BETTER >= read_quality(mine):
             chosen = fresh
         elif fresh:
             chosen = mine  # read alone, the cell came out much poorer
@@ -340,8 +340,3 @@ def read_cells(
     # row by row, then line by line across the row's cells, then left to right
     out.sort(key=lambda w: (w.block, w.par, w.line, w.left))
     return kept[:at] + out + kept[at:]
-
-
-def _quality(words: Sequence[OcrWord]) -> float:
-    """Letters and digits read, weighed by their confidence."""
-    return sum(len(re.sub(r"\W", "", w.text)) * max(w.conf, 0.0) / 100 for w in words)

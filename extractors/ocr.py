@@ -19,6 +19,7 @@ from __future__ import annotations
 import functools
 import logging
 import os
+import re
 import shutil
 import subprocess
 import tempfile
@@ -272,6 +273,11 @@ def ocr_lines(words: Sequence[OcrWord], *, paragraphs: bool = False) -> list[lis
         key = (w.block, w.par) if paragraphs else (w.block, w.par, w.line)
         groups.setdefault(key, []).append(w)
     return list(groups.values())
+
+
+def read_quality(words: Sequence[OcrWord]) -> float:
+    """Letters and digits read, weighed by their confidence: how well a strip was read."""
+    return sum(len(re.sub(r"\W", "", w.text)) * max(w.conf, 0.0) / 100 for w in words)
 
 
 def ocr_text(words: Sequence[OcrWord]) -> str:

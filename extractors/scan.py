@@ -15,7 +15,14 @@ from extractors.cells import read_cells
 from extractors.dates import find_dates, fold
 from extractors.fields import COUNT_LABELS, acknowledgment_missing
 from extractors.limits import Limits
-from extractors.ocr import OcrWord, ocr_lines, ocr_text, run_tesseract, run_tesseract_many
+from extractors.ocr import (
+    OcrWord,
+    ocr_lines,
+    ocr_text,
+    read_quality,
+    run_tesseract,
+    run_tesseract_many,
+)
 from extractors.pages import Box, Page, StampRead, Word
 from extractors.parsers import PageSource
 
@@ -364,7 +371,7 @@ def recover_lost_lines(
             and not any(_overlap(w, old) > 0.3 for old in words)
         ]
         letters = sum(len(re.sub(r"[\W_]", "", w.text)) for w in kept)
-        if not kept or _quality(kept) < 0.4 * letters:
+        if not kept or read_quality(kept) < 0.4 * letters:
             continue  # junk: a drawing, a scribble
         fresh += ocr_lines(kept)
     if not fresh:
@@ -509,7 +516,7 @@ def _read_label_values(
                     ]
             region = (x0, y0, x1, y1)
             old = [w for w in words if _inside(w, [region])]
-            better = _quality(fresh) > _quality(old)
+            better = read_quality(fresh) > read_quality(old)
             if allowed is not None and fresh and not any(c.isdigit() for w in old for c in w.text):
                 better = True  # digits, even unsure, where nothing numeric was read
             if better:
@@ -641,11 +648,6 @@ def without_ghosts(words: list[OcrWord]) -> list[OcrWord]:
 def _inside(w: OcrWord, regions: list[tuple[int, int, int, int]]) -> bool:
     cx, cy = w.left + w.width / 2, w.top + w.height / 2
     return any(a <= cx <= c and b <= cy <= d for a, b, c, d in regions)
-
-
-def _quality(words: list[OcrWord]) -> float:
-    """Letters read with confidence: how well a strip was read."""
-    return sum(len(re.sub(r"\W", "", w.text)) * max(w.conf, 0.0) / 100 for w in words)
 
 
 def _without_dots(strip: Image.Image, unit: float, speck_pt: float = 1.6) -> Image.Image:
