@@ -11,12 +11,15 @@ by its rules, whatever its layout:
 * a cell is the space between two horizontal rules and two vertical rules that reach
   from one to the other (a vertical rule that ends in the air is a letter's stroke or
   a signature's, not a rule);
-* each cell's inside (rules and their blur left out) is read alone, all of a page's
-  cells in one tesseract run (``--psm 6``: a block of text), with its own binarisation,
-  so a tinted cell reads like a white one; an empty cell gives no words.
+* a cell the page's OCR read unsurely (a word under ``_SURE`` confidence, or none) has
+  its inside (rules and their blur left out) read alone, all of a page's such cells in
+  one tesseract run (``--psm 6``: a block of text), with its own binarisation, so a
+  tinted cell reads like a white one; an empty cell gives no words.
 
 ``read_cells`` returns the words of the page with those inside cells replaced by the
-cells' own. Pure: a grey image and words in, words out; no state.
+cells' own; ``walls`` the rules between cells, which the signature check's lines do not
+run across.
+Pure: a grey image and words in, words out; no state.
 """
 
 from __future__ import annotations
@@ -259,12 +262,19 @@ def _center_in(w: OcrWord, c: Cell) -> bool:
 _LEGIBLE = re.compile(r"[\w€%]")
 
 
+def walls(cells: Sequence[Cell]) -> list[tuple[float, float, float, float]]:
+    """The vertical rules between cells (x, top, x, bottom), in the cells' pixels."""
+    out = {(float(x), float(c.y0), float(x), float(c.y1)) for c in cells for x in (c.x0, c.x1)}
+    return sorted(out)
+
+
 def read_cells(
     gray: Image.Image,
     words: list[OcrWord],
     unit: float,
     dpi: int,
     timeout: float,
+    cells: Sequence[Cell] | None = None,
 ) -> list[OcrWord]:
     """``words`` of the page with, in each ruled cell, the page's reading or the cell's
     own (see the module's docstring); the page's words as they were when it has no grid.
@@ -276,7 +286,8 @@ def read_cells(
     the grid, row by row, and the cells of one row share their line numbers, so a label
     and its value one cell apart read as one line."""
     arr = np.asarray(gray)
-    cells = find_cells(arr, unit)
+    if cells is None:
+        cells = find_cells(arr, unit)
     if not cells:
         return words
     page_in: dict[int, list[int]] = {id(c): [] for c in cells}

@@ -139,9 +139,10 @@ def union_boxes(boxes: Iterable[Box]) -> Box:
     )
 
 
-def build_lines(words: Sequence[Word], page_width: float) -> list[Line]:
-    """Group words into visual lines (vertical overlap), split at wide horizontal gaps,
-    ordered top to bottom then left to right."""
+def build_lines(words: Sequence[Word], page_width: float, walls: Sequence[Box] = ()) -> list[Line]:
+    """Group words into visual lines (vertical overlap), split at wide horizontal gaps
+    and at ``walls`` (a grid's vertical rules: between two words' centres, across their
+    row), ordered top to bottom then left to right."""
     if not words:
         return []
     ws = sorted(words, key=lambda w: ((w.box[1] + w.box[3]) / 2, w.box[0]))
@@ -171,7 +172,7 @@ def build_lines(words: Sequence[Word], page_width: float) -> list[Line]:
         gap_limit = max(3.5 * h, 0.03 * page_width)
         current = [row[0]]
         for w in row[1:]:
-            if w.box[0] - current[-1].box[2] > gap_limit:
+            if w.box[0] - current[-1].box[2] > gap_limit or _walled(current[-1], w, walls):
                 lines.append(Line(current))
                 current = [w]
             else:
@@ -179,6 +180,13 @@ def build_lines(words: Sequence[Word], page_width: float) -> list[Line]:
         lines.append(Line(current))
     lines.sort(key=lambda ln: (round(ln.box[1] / 4.0), ln.box[0]))
     return lines
+
+
+def _walled(a: Word, b: Word, walls: Sequence[Box]) -> bool:
+    """A wall stands between ``a`` and ``b`` (words of one row, ``a`` first)."""
+    ca, cb = (a.box[0] + a.box[2]) / 2, (b.box[0] + b.box[2]) / 2
+    mid = (a.box[1] + a.box[3] + b.box[1] + b.box[3]) / 4
+    return any(ca < x0 < cb and top <= mid <= bottom for x0, top, _x1, bottom in walls)
 
 
 _APOS = str.maketrans({"’": "'", "‘": "'", "`": "'", "´": "'", "ʼ": "'", "«": '"', "»": '"'})

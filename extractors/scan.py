@@ -11,7 +11,7 @@ import numpy as np
 from PIL import Image
 
 from extractors import imaging, signature
-from extractors.cells import read_cells
+from extractors.cells import find_cells, read_cells, walls
 from extractors.dates import find_dates, fold
 from extractors.fields import COUNT_LABELS, acknowledgment_missing
 from extractors.limits import Limits
@@ -225,7 +225,8 @@ def _ocr_page(source: PageSource, limits: Limits, labels: Mapping[str, str]) -> 
 
     proc_words = without_ghosts([w for w in words if w.conf >= 0])
     # a ruled form's or table's cells, each read alone (rules and tints misread otherwise)
-    proc_words = read_cells(read_img, proc_words, unit, dpi, limits.ocr_timeout_s)
+    grid = find_cells(np.asarray(read_img), unit)
+    proc_words = read_cells(read_img, proc_words, unit, dpi, limits.ocr_timeout_s, grid)
     # text the page's layout analysis dropped (lines on dotted rules): read again, alone
     to_px = to_proc @ imaging.scale(unit)
     apart = [to_px.map_box(s.box) for s in stamps if _stamp_apart(s)]
@@ -277,7 +278,7 @@ def _ocr_page(source: PageSource, limits: Limits, labels: Mapping[str, str]) -> 
         gray = np.asarray(gray_img)
         words_px = [Word(w.text, w.box, w.conf) for w in proc_words]
         exclude = [_scale_box(s.box, unit) for s in stamps if looks_like_stamp(s)]
-        check = signature.check_page(gray, unit, words_px, labels, exclude)
+        check = signature.check_page(gray, unit, words_px, labels, exclude, walls(grid))
         if check is not None:
             page.signature = _scaled_check(check, 1 / unit)
     return page

@@ -437,11 +437,12 @@ def check_page(
     words: Sequence[Word],
     labels: Mapping[str, str],
     exclude: Sequence[Box] = (),
+    walls: Sequence[Box] = (),
 ) -> SignatureCheck | None:
     """Signature check of one scanned page image (``words`` in its pixels, ``unit`` px
-    per point)."""
+    per point; ``walls``: its grids' vertical rules, which no line runs across)."""
     h, w = gray.shape
-    lines = build_lines(words, w)
+    lines = build_lines(words, w, walls)
     zone = find_zone(lines, float(w), float(h), unit, labels)
     if zone is None:
         return None

@@ -506,3 +506,37 @@ def test_signatures_validated_in_threads_of_a_new_process(
     ).stdout.splitlines()
     assert len(out) == 4
     assert all(line.startswith("True") for line in out), out
+
+
+@pytest.mark.parametrize("walled", [True, False])
+def test_a_stroke_across_the_grids_rule_does_not_join_the_parties_titles(walled: bool) -> None:
+    from extractors.pages import build_lines
+    from extractors.signature import DEFAULT_LABELS, find_zone
+    from extractors.testing import text_page
+
+    page = text_page(
+        [
+            (63, 65, "Signatures des parties"),
+            (147, 93, "Le coordonnateur du groupement"),
+            (318, 93, "À"),  # a pen stroke over the rule between the titles, read as a letter
+            (342, 93, "La collectivité adhérente"),
+            (67, 115, "Collectivité"),
+            (147, 115, "Rectorat de l'académie de Nantes"),
+            (342, 115, "Le Tronchet"),
+            (67, 137, "Nom et prénom"),
+            (342, 137, "Maryvonne Le Goff"),
+            (67, 182, "Date"),
+            (343, 181, "15/12/2021"),
+            (67, 203, "Signature"),
+        ]
+    )
+    # the grid's vertical rules, as the scan's cells give them
+    walls = [(x, 85.0, x, 280.0) for x in (60.0, 140.0, 333.0, 530.0)] if walled else []
+    lines = build_lines(page.words, page.width, walls)
+    zone = find_zone(lines, page.width, page.height, 1.0, DEFAULT_LABELS)
+    titles = [ln.text for ln in lines if "collectivité adhérente" in ln.text]
+    if walled:
+        assert titles == ["La collectivité adhérente"]
+        assert zone is not None and 320 <= zone.box[0] <= 342
+    else:  # what a scan gave without its rules: the titles run together
+        assert titles == ["Le coordonnateur du groupement À La collectivité adhérente"]
