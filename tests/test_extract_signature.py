@@ -447,28 +447,30 @@ def test_ink_beside_the_zone_is_never_a_confident_unsigned() -> None:
     assert not (f.value is False and f.confidence > 0.5), f
 
 
+# a grid of the parties' signatures: titles, then label | rector | collectivity rows
+_PARTIES_GRID = [
+    (63, 65, "Signatures des parties"),
+    (147, 93, "Le coordonnateur du groupement"),
+    (342, 93, "La collectivité adhérente"),
+    (67, 115, "Collectivité"),
+    (147, 115, "Rectorat de l'académie de Nantes"),
+    (342, 115, "Le Tronchet"),
+    (67, 137, "Nom et prénom"),
+    (342, 137, "Maryvonne Le Goff"),
+    (67, 158, "Qualité"),
+    (147, 160, "Le recteur"),
+    (342, 159, "Maire"),
+    (67, 182, "Date"),
+    (343, 181, "15/12/2021"),
+    (67, 203, "Signature"),
+]
+
+
 def test_a_grid_of_parties_gives_the_collectivitys_column_as_its_zone() -> None:
     from extractors.signature import DEFAULT_LABELS, find_zone
     from extractors.testing import text_page
 
-    page = text_page(
-        [
-            (63, 65, "Signatures des parties"),
-            (147, 93, "Le coordonnateur du groupement"),
-            (342, 93, "La collectivité adhérente"),
-            (67, 115, "Collectivité"),
-            (147, 115, "Rectorat de l'académie de Nantes"),
-            (342, 115, "Le Tronchet"),
-            (67, 137, "Nom et prénom"),
-            (342, 137, "Maryvonne Le Goff"),
-            (67, 158, "Qualité"),
-            (147, 160, "Le recteur"),
-            (342, 159, "Maire"),
-            (67, 182, "Date"),
-            (343, 181, "15/12/2021"),
-            (67, 203, "Signature"),
-        ]
-    )
+    page = text_page(_PARTIES_GRID)
     zone = find_zone(page.lines, page.width, page.height, 1.0, DEFAULT_LABELS)
     assert zone is not None
     x0, _y0, x1, y1 = zone.box
@@ -514,22 +516,8 @@ def test_a_stroke_across_the_grids_rule_does_not_join_the_parties_titles(walled:
     from extractors.signature import DEFAULT_LABELS, find_zone
     from extractors.testing import text_page
 
-    page = text_page(
-        [
-            (63, 65, "Signatures des parties"),
-            (147, 93, "Le coordonnateur du groupement"),
-            (318, 93, "À"),  # a pen stroke over the rule between the titles, read as a letter
-            (342, 93, "La collectivité adhérente"),
-            (67, 115, "Collectivité"),
-            (147, 115, "Rectorat de l'académie de Nantes"),
-            (342, 115, "Le Tronchet"),
-            (67, 137, "Nom et prénom"),
-            (342, 137, "Maryvonne Le Goff"),
-            (67, 182, "Date"),
-            (343, 181, "15/12/2021"),
-            (67, 203, "Signature"),
-        ]
-    )
+    # a pen stroke over the rule between the titles, read as a letter
+    page = text_page([*_PARTIES_GRID[:2], (318, 93, "À"), *_PARTIES_GRID[2:]])
     # the grid's vertical rules, as the scan's cells give them
     walls = [(x, 85.0, x, 280.0) for x in (60.0, 140.0, 333.0, 530.0)] if walled else []
     lines = build_lines(page.words, page.width, walls)
