@@ -456,6 +456,8 @@ def _read_label_values(
     added: list[OcrWord] = []
     junk: list[tuple[int, int, int, int]] = []
     counted: set[int] = set()  # lines whose count label was handled (by a longer label)
+    # the strips to read again: characters allowed, image, region, the label's height
+    todo: list[tuple[str | None, Image.Image, tuple[int, int, int, int], float]] = []
     for label, allowed in targets:
         value = re.compile(rf"\s*[{allowed}]+\s*") if allowed is not None else None
         for hit in find_label(lines, label):
@@ -495,17 +497,25 @@ def _read_label_values(
             if float(np.asarray(strip).min()) > 150:
                 continue  # nothing written
             strip = _without_dots(strip, unit, 1.6 if allowed is None else 2.0)
-            extra = ("-c", f"tessedit_char_whitelist={allowed}") if allowed else ()
+            todo.append((allowed, strip, (x0, y0, x1, y1), h))
+
+    # every strip of one kind of value in one tesseract run (a start costs more than a line)
+    for allowed in dict.fromkeys(a for a, *_ in todo):
+        batch = [t for t in todo if t[0] == allowed]
+        extra = ("-c", f"tessedit_char_whitelist={allowed}") if allowed else ()
+        reads = run_tesseract_many(
+            [strip for _, strip, _, _ in batch],
+            psm=7,
+            dpi=dpi,
+            timeout=limits.ocr_timeout_s,
+            extra=extra,
+            optional=True,
+        )
+        for (_, strip, region, h), got in zip(batch, reads, strict=True):
+            x0, y0, _x1, _y1 = region
             fresh = [
                 OcrWord(w.text, w.left + x0, w.top + y0, w.width, w.height, w.conf, 900, 1, 0)
-                for w in run_tesseract(
-                    strip,
-                    psm=7,
-                    dpi=dpi,
-                    timeout=limits.ocr_timeout_s,
-                    extra=extra,
-                    optional=True,
-                )
+                for w in got
                 if w.conf >= 0 and re.search(r"\w", w.text)
             ]
             if allowed is not None and not fresh:
@@ -515,7 +525,6 @@ def _read_label_values(
                     fresh = [
                         OcrWord("1", sx0 + x0, sy0 + y0, sx1 - sx0, sy1 - sy0, 50.0, 900, 1, 0)
                     ]
-            region = (x0, y0, x1, y1)
             old = [w for w in words if _inside(w, [region])]
             better = read_quality(fresh) > read_quality(old)
             if allowed is not None and fresh and not any(c.isdigit() for w in old for c in w.text):

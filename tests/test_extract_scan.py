@@ -269,21 +269,22 @@ def test_a_garbled_count_is_read_again_as_digits(monkeypatch: pytest.MonkeyPatch
         else w
         for w in words
     ]
-    calls: list[tuple[str, ...]] = []
-    real = scan_mod.run_tesseract
+    calls: list[tuple[int, tuple[str, ...]]] = []
+    real = scan_mod.run_tesseract_many
 
-    def spy(*args: object, **kwargs: object) -> list[OcrWord]:
-        calls.append(tuple(kwargs.get("extra", ())))  # type: ignore[arg-type]
-        return real(*args, **kwargs)  # type: ignore[arg-type]
+    def spy(images: list[object], **kwargs: object) -> list[list[OcrWord]]:
+        calls.append((len(images), tuple(kwargs.get("extra", ()))))  # type: ignore[arg-type]
+        return real(images, **kwargs)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(scan_mod, "run_tesseract", spy)
+    monkeypatch.setattr(scan_mod, "run_tesseract_many", spy)
     targets = [(label, "0123456789") for label in sorted(COUNT_LABELS, key=len, reverse=True)]
     out = scan_mod._read_label_values(img, garbled, 300 / 72, 300, targets, DEFAULT_LIMITS)
     texts = [w.text for w in out]
     assert "&" not in texts and "8" in texts
     assert "1648" in texts
     # only the garbled count was read again: not the clean one, not the sentence
-    assert len(calls) == 1 and "tessedit_char_whitelist=0123456789" in calls[0]
+    assert len(calls) == 1 and calls[0][0] == 1
+    assert "tessedit_char_whitelist=0123456789" in calls[0][1]
 
 
 def test_dotted_leader_is_erased_faint_rings_included() -> None:
@@ -380,3 +381,33 @@ def test_a_lone_stroke_in_a_count_field_is_read_as_one() -> None:
     assert field(None) == []
     assert field((560, 120, 640, 124)) == []  # a dash is not a 1
     assert field((588, 128, 586, 134)) == []  # a speck is not either
+
+
+def test_the_values_read_again_go_to_tesseract_together(monkeypatch: pytest.MonkeyPatch) -> None:
+    import extractors.scan as scan_mod
+    from extractors.fields import COUNT_LABELS
+    from extractors.limits import DEFAULT_LIMITS
+    from extractors.ocr import OcrWord
+
+    img = _form_lines([("Nombre d'écoles", "3"), ("Nombre de comptes élèves", "245")])
+    words = run_tesseract(img, dpi=300)
+    # the page's OCR read neither count
+    garbled = [
+        OcrWord("&", w.left, w.top, w.width, w.height, 20.0, w.block, w.par, w.line)
+        if w.text in ("3", "245")
+        else w
+        for w in words
+    ]
+    calls: list[int] = []
+    real = scan_mod.run_tesseract_many
+
+    def spy(images: list[object], **kwargs: object) -> list[list[OcrWord]]:
+        calls.append(len(images))
+        return real(images, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(scan_mod, "run_tesseract_many", spy)
+    targets = [(label, "0123456789") for label in sorted(COUNT_LABELS, key=len, reverse=True)]
+    out = scan_mod._read_label_values(img, garbled, 300 / 72, 300, targets, DEFAULT_LIMITS)
+    texts = [w.text for w in out]
+    assert "3" in texts and "245" in texts and "&" not in texts
+    assert calls == [2]  # one tesseract start for both strips
