@@ -25,6 +25,7 @@ Pure: a grey image and words in, words out; no state.
 from __future__ import annotations
 
 import itertools
+import logging
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -34,6 +35,8 @@ from PIL import Image
 
 from extractors import imaging
 from extractors.ocr import OcrWord, read_quality, run_tesseract_many
+
+log = logging.getLogger(__name__)
 
 # rules (points): a horizontal rule is longer than any word, a vertical one taller than
 # a line of body type; both are thinner than bold strokes of a heading
@@ -54,6 +57,9 @@ _SPECK_PT = 0.8
 _MIN_INK_PT = 1.0
 # block numbers of the words read in cells (tesseract's are small)
 CELL_BLOCK = 5000
+# more cells than this on a page is squared paper or a hostile drawing, not a form: the
+# page's own reading is kept (reading each of them would take minutes)
+MAX_CELLS = 400
 # the page's reading of a cell is sure when each of its words has this confidence; an
 # unsure one is kept only when the cell's own reading is this much poorer
 _SURE = 75.0
@@ -289,6 +295,9 @@ def read_cells(
     if cells is None:
         cells = find_cells(arr, unit)
     if not cells:
+        return words
+    if len(cells) > MAX_CELLS:
+        log.warning("%d ruled cells on a page: read with the page only", len(cells))
         return words
     page_in: dict[int, list[int]] = {id(c): [] for c in cells}
     for i, w in enumerate(words):

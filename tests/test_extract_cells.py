@@ -64,3 +64,23 @@ def test_a_scanned_ruled_needs_form_gives_its_counts(skew: float) -> None:
     assert doc.value("schools") == 1
     assert doc.value("student_accounts") == 0
     assert doc.value("collectivity") == "Commune de Vertou"
+
+
+def test_squared_paper_is_not_read_cell_by_cell(monkeypatch: pytest.MonkeyPatch) -> None:
+    # a 5 mm grid over the page: hundreds of "cells", none a form's
+    img = Image.new("L", (2480, 3508), 250)
+    d = ImageDraw.Draw(img)
+    step = round(5 / 25.4 * 300)
+    xs, ys = range(100, 2400, step), range(100, 3400, step)
+    for x in xs:
+        d.line((x, ys[0], x, ys[-1]), fill=60, width=3)
+    for y in ys:
+        d.line((xs[0], y, xs[-1], y), fill=60, width=3)
+    assert len(cells.find_cells(np.asarray(img), UNIT)) > cells.MAX_CELLS
+
+    def no_ocr(*args: object, **kwargs: object) -> list[list[OcrWord]]:
+        raise AssertionError("tesseract started for squared paper")
+
+    monkeypatch.setattr(cells, "run_tesseract_many", no_ocr)
+    words = [OcrWord("Notes", 300, 300, 120, 30, 40.0, 1, 1, 1)]
+    assert cells.read_cells(img, words, UNIT, 300, 60.0) is words
