@@ -57,8 +57,9 @@ _SPECK_PT = 0.8
 _MIN_INK_PT = 1.0
 # block numbers of the words read in cells (tesseract's are small)
 CELL_BLOCK = 5000
-# more cells than this on a page is squared paper or a hostile drawing, not a form: the
-# page's own reading is kept (reading each of them would take minutes)
+# more cells than this on a page is squared paper or a hostile drawing, not a form: no
+# grid, the page's own reading is kept (reading each cell would take minutes, and the
+# signature check would be walled in at every square)
 MAX_CELLS = 400
 # the page's reading of a cell is sure when each of its words has this confidence; an
 # unsure one is kept only when the cell's own reading is this much poorer
@@ -86,24 +87,12 @@ class _Rule:
     thick: float
 
 
-def _long_runs(mask: np.ndarray, length: int) -> tuple[list[int], list[int], list[int]]:
-    """The runs of ink along each row at least ``length`` long: rows, starts, ends."""
-    h, w = mask.shape
-    p = np.zeros((h, w + 2), dtype=np.int8)
-    p[:, 1:-1] = mask
-    d = np.diff(p, axis=1)
-    rows, starts = np.nonzero(d == 1)
-    _, ends = np.nonzero(d == -1)  # row-major: each run's end follows its start
-    keep = (ends - starts) >= length
-    return rows[keep].tolist(), starts[keep].tolist(), ends[keep].tolist()
-
-
 def _rules(mask: np.ndarray, length: int, thick: float, axis: int) -> list[_Rule]:
     """Long thin runs of ``mask`` along ``axis`` (1: horizontal), as rules: the long runs
     of neighbouring rows that overlap are one rule (a rule a little out of level steps
     from row to row)."""
     m = mask if axis == 1 else np.ascontiguousarray(mask.T)
-    rows, starts, ends = _long_runs(m, length)
+    rows, starts, ends = (r.tolist() for r in imaging.row_runs(m, length))
     groups: list[list[int]] = []  # [lo, hi, first row, last row, pixels]
     open_: list[list[int]] = []
     for r, a, b in zip(rows, starts, ends, strict=True):
@@ -193,6 +182,9 @@ def find_cells(gray: np.ndarray, unit: float) -> list[Cell]:
                 if b - a >= _MIN_W_PT * unit:
                     cells.append(Cell(round(a), y0, round(b), y1, grid, row))
             break
+    if len(cells) > MAX_CELLS:
+        log.warning("%d ruled cells on a page: squared paper, not a form", len(cells))
+        return []
     return cells
 
 
@@ -296,14 +288,12 @@ def read_cells(
         cells = find_cells(arr, unit)
     if not cells:
         return words
-    if len(cells) > MAX_CELLS:
-        log.warning("%d ruled cells on a page: read with the page only", len(cells))
-        return words
     page_in: dict[int, list[int]] = {id(c): [] for c in cells}
     for i, w in enumerate(words):
         c = next((c for c in cells if _center_in(w, c)), None)
         if c is not None:
             page_in[id(c)].append(i)
+    mine_of = {id(c): [words[i] for i in page_in[id(c)]] for c in cells}
 
     def sure(ws: Sequence[OcrWord]) -> bool:
         return bool(ws) and all(w.conf >= _SURE and _LEGIBLE.search(w.text) for w in ws)
@@ -312,15 +302,13 @@ def read_cells(
     level = min(max(imaging.otsu_threshold(arr), 90), 190)
     placed: list[tuple[Cell, Placed]] = []
     for c in cells:
-        if sure([words[i] for i in page_in[id(c)]]):
+        if sure(mine_of[id(c)]):
             continue
         p = _inside(c, arr, unit, level)
         if p is not None:
             placed.append((c, p))
     images = [p.image for _, p in placed]
-    reads = (
-        run_tesseract_many(images, psm=6, dpi=dpi, timeout=timeout, optional=True) if images else []
-    )
+    reads = run_tesseract_many(images, psm=6, dpi=dpi, timeout=timeout, optional=True)
     own: dict[int, list[OcrWord]] = {}
     for (c, p), got in zip(placed, reads, strict=True):
         own[id(c)] = [
@@ -330,7 +318,7 @@ def read_cells(
         ]
     out: list[OcrWord] = []
     for c in cells:
-        mine = [words[i] for i in page_in[id(c)]]
+        mine = mine_of[id(c)]
         fresh = own.get(id(c), [])
         if sure(mine):
             chosen = mine
@@ -351,11 +339,7 @@ def read_cells(
                 )
             )
     gone = {i for ids in page_in.values() for i in ids}
-    if not gone:
-        at = len(words)
-    else:
-        first = min(gone)
-        at = first - sum(1 for i in gone if i < first)
+    at = min(gone, default=len(words))  # no word before it is gone
     kept = [w for i, w in enumerate(words) if i not in gone]
     # row by row, then line by line across the row's cells, then left to right
     out.sort(key=lambda w: (w.block, w.par, w.line, w.left))

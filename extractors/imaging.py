@@ -450,23 +450,31 @@ def remove_rules(mask: np.ndarray, frac: float = 0.5) -> np.ndarray:
     return m
 
 
+def row_runs(mask: np.ndarray, length: int = 1) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The unbroken runs of ``mask`` along each row at least ``length`` long: their rows,
+    starts and (exclusive) ends, in row-major order."""
+    h, w = mask.shape
+    p = np.zeros((h, w + 2), dtype=np.int8)
+    p[:, 1:-1] = mask
+    d = np.diff(p, axis=1)
+    rows, starts = np.nonzero(d == 1)
+    _, ends = np.nonzero(d == -1)  # row-major: each run's end follows its start
+    keep = (ends - starts) >= max(1, length)
+    return rows[keep], starts[keep], ends[keep]
+
+
 def long_runs(mask: np.ndarray, length: int, axis: int = 1) -> np.ndarray:
     """The pixels of ``mask`` in an unbroken run of at least ``length`` along ``axis``
     (1: rows, a rule or a frame's top; 0: columns, a frame's side). Letters are shorter."""
-    m = mask if axis == 1 else mask.T
+    m = mask if axis == 1 else np.ascontiguousarray(mask.T)
     h, w = m.shape
     if length < 1 or w < length:
         return np.zeros_like(mask)
-    c = np.zeros((h, w + 1), dtype=np.int32)
-    np.cumsum(m, axis=1, out=c[:, 1:])
-    full = (c[:, length:] - c[:, :-length]) == length  # window [i, i + length) all ink
-    # a pixel is in a long run when any full window covers it
-    f = np.zeros((h, w + 1), dtype=np.int32)
-    np.cumsum(np.pad(full, ((0, 0), (0, length - 1))), axis=1, out=f[:, 1:])
-    starts = np.arange(w)
-    lo = np.maximum(starts - length + 1, 0)
-    covered = (f[:, starts + 1] - f[:, lo]) > 0
-    out = covered & m
+    rows, starts, ends = row_runs(m, length)
+    delta = np.zeros((h, w + 1), dtype=np.int32)
+    np.add.at(delta, (rows, starts), 1)
+    np.add.at(delta, (rows, ends), -1)
+    out = np.cumsum(delta[:, :w], axis=1) > 0
     return out if axis == 1 else out.T
 
 
